@@ -1,0 +1,56 @@
+# The two commands of the README: `make up` runs the stack, `make test` runs every test.
+# Each sets itself up on a fresh machine: virtualenv, Python dependencies, nginx and
+# redis-server (installed with apt-get when missing).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+APT_STAMP := .run/.system-packages
+
+.PHONY: up test lint unit integration e2e bench package system-packages venv clean
+
+up: venv system-packages
+	$(BIN)/python local/stack.py
+
+test: venv system-packages lint
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check layers functions tests local bench infra
+	$(BIN)/ruff format --check layers functions local
+	$(BIN)/mypy layers functions local
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+integration: venv
+	$(BIN)/pytest tests/integration
+
+e2e: venv system-packages
+	$(BIN)/pytest tests/e2e
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,serve]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# nginx fronts the local stack; redis-server is started by the stack when none answers.
+system-packages: $(APT_STAMP)
+
+$(APT_STAMP):
+	@missing=""; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@mkdir -p $(dir $@) && touch $@
+
+clean:
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,50 @@
+"""The Chalice application: one blueprint per operation, one middleware for all.
+
+The same ``app`` object serves API Gateway on Lambda, the container's WSGI server
+(``wsgi.py``) and the in-process test client.
+"""
+
+from __future__ import annotations
+
+from chalice import Chalice
+
+from chalicelib.handlers import (
+    complete_task,
+    create_task,
+    delete_task,
+    get_task,
+    health,
+    list_tasks,
+    login,
+    logout,
+    me,
+    openapi,
+    refresh,
+    register,
+    reopen_task,
+    update_task,
+)
+from chalicelib.middleware import request_middleware
+
+app = Chalice(app_name="task-management-backend")
+app.api.binary_types = []  # every reply is JSON text
+
+for module in (
+    health,
+    openapi,
+    register,
+    login,
+    refresh,
+    logout,
+    me,
+    create_task,
+    list_tasks,
+    get_task,
+    update_task,
+    complete_task,
+    reopen_task,
+    delete_task,
+):
+    app.register_blueprint(module.bp)
+
+app.register_middleware(request_middleware, "http")

@@ -1,0 +1,1 @@
+"""The HTTP shell of the service: Chalice blueprints over :mod:`taskcore`."""

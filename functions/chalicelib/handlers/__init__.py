@@ -1,0 +1,1 @@
+"""One blueprint module per operation; :data:`BLUEPRINTS` lists them for ``app.py``."""

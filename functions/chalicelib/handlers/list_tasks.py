@@ -1,0 +1,18 @@
+"""GET /v1/tasks"""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.http import Call, api, reply
+from taskcore.services import listing
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/tasks", methods=["GET"])
+@api(bp)
+def list_tasks(call: Call) -> Response:
+    """A page of the caller's tasks, filtered and sorted."""
+    page = listing.list_tasks(call.deps, call.user_id, call.query())
+    return reply({"items": [t.to_public() for t in page.items], "next_cursor": page.next_cursor})

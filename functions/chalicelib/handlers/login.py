@@ -1,0 +1,17 @@
+"""POST /v1/auth/login"""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.http import Call, api, reply
+from taskcore.services import accounts
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/auth/login", methods=["POST"])
+@api(bp)
+def login(call: Call) -> Response:
+    """Exchange e-mail and password for a session."""
+    return reply(accounts.login(call.deps, call.json()))

@@ -1,0 +1,17 @@
+"""POST /v1/auth/register"""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.http import Call, api, reply
+from taskcore.services import accounts
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/auth/register", methods=["POST"])
+@api(bp)
+def register(call: Call) -> Response:
+    """Create an account and return a session."""
+    return reply(accounts.register(call.deps, call.json()), status=201)

@@ -1,0 +1,18 @@
+"""POST /v1/tasks/{task_id}/reopen"""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.http import Call, api
+from chalicelib.tasks_http import task_reply
+from taskcore.services import tasks
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/tasks/{task_id}/reopen", methods=["POST"])
+@api(bp)
+def reopen_task(call: Call, task_id: str) -> Response:
+    """Mark a task not complete (idempotent)."""
+    return task_reply(tasks.set_completed(call.deps, call.user_id, task_id, completed=False))

@@ -1,0 +1,114 @@
+"""What every handler shares: the request wrapper, body parsing, replies, error mapping."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.deps import deps
+from chalicelib.problems import from_domain_error, problem
+from taskcore.auth import AccessClaims
+from taskcore.bootstrap import Deps
+from taskcore.errors import BadRequest, DomainError
+from taskcore.services import accounts
+
+MAX_BODY_BYTES = 64 * 1024
+
+log = logging.getLogger("taskapp.http")
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
+
+
+class PayloadTooLarge(BadRequest):
+    """A body over :data:`MAX_BODY_BYTES` (413)."""
+
+
+class Call:
+    """The current request, as handlers need it."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self._request = blueprint.current_request
+        self.deps: Deps = deps()
+        self._claims: AccessClaims | None = None
+
+    @property
+    def claims(self) -> AccessClaims:
+        """The verified access token of the caller (authenticates on first use)."""
+        if self._claims is None:
+            self._claims = accounts.authenticate(self.deps, self.header("Authorization"))
+            user_id_var.set(self._claims.user_id)
+        return self._claims
+
+    @property
+    def user_id(self) -> str:
+        """The authenticated caller's id."""
+        return self.claims.user_id
+
+    def header(self, name: str) -> str | None:
+        """A request header (case-insensitive)."""
+        value = self._request.headers.get(name)
+        return str(value) if value is not None else None
+
+    def query(self) -> dict[str, str]:
+        """Query parameters (the last value of a repeated one)."""
+        params = self._request.query_params
+        return {str(k): str(params[k]) for k in params} if params else {}
+
+    def json(self, *, optional: bool = False) -> Any:
+        """The decoded JSON body; ``None`` when absent and ``optional``."""
+        raw = self._request.raw_body or b""
+        if len(raw) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The body is over {MAX_BODY_BYTES} bytes")
+        if not raw.strip():
+            if optional:
+                return None
+            raise BadRequest("A JSON body is required")
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("The body is not valid JSON") from None
+
+
+View = Callable[..., Response]
+
+
+def api(blueprint: Blueprint) -> Callable[[View], Callable[..., Response]]:
+    """Give a view its :class:`Call` and turn whatever it raises into a problem document."""
+
+    def decorate(view: View) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def handler(**params: str) -> Response:
+            rid = request_id_var.get()
+            try:
+                return view(Call(blueprint), **params)
+            except PayloadTooLarge as exc:
+                return problem(413, exc.detail, rid)
+            except DomainError as exc:
+                return from_domain_error(exc, rid)
+            except Exception:
+                log.exception("unhandled error", extra={"request_id": rid})
+                return problem(500, "An unexpected error occurred", rid)
+
+        return handler
+
+    return decorate
+
+
+def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response."""
+    return Response(
+        body=body,
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def no_content() -> Response:
+    """An empty 204 response."""
+    return Response(body="", status_code=204, headers={})

@@ -1,0 +1,175 @@
+"""Build what CloudFormation deploys for one stage, offline: ``python -m infra.package dev``.
+
+Writes ``dist/<stage>/``:
+
+* ``sam.yaml``: ``chalice package`` output merged with infra/resources.yaml, then finalised:
+  every function gets ``FunctionRole`` (Chalice cannot reference a role of the same template)
+  and the template parameters are pinned to the stage's functions/.chalice/config.json values.
+* ``deployment.zip``: app.py, chalicelib/ and Chalice's runtime; no core, no dependencies.
+* ``layer.zip``: taskcore and its dependencies (infra/build_layer.py).
+
+The result is refused when its IAM policies exceed infra/policy_check.py's allow-list or the
+deployment package carries anything besides the handlers. Deploy it as infra/README.md says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped, unused-ignore]
+
+from infra import policy_check
+from infra.build_layer import LAMBDA_PYTHON, build_layer
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+MERGE_TEMPLATE = Path(__file__).resolve().parent / "resources.yaml"
+
+ROLE = "FunctionRole"
+RUNTIME = "python{}.{}".format(*LAMBDA_PYTHON)
+# Template parameter -> the environment variable of config.json whose value it must have.
+PINNED_PARAMETERS = {
+    "Stage": "TASKAPP_STAGE",
+    "TablePrefix": "TABLE_PREFIX",
+    "JwtSecretParameterName": "JWT_SECRET_PARAMETER",
+}
+# Set by the template for every function (Globals); a per-function value would shadow it.
+TEMPLATE_ENVIRONMENT = frozenset({"REDIS_URL"})
+DEPLOYMENT_PACKAGE_TOP_LEVEL = frozenset({"app.py", "chalice", "chalicelib"})
+
+
+class PackagingError(Exception):
+    """The stage cannot be packaged as it is configured."""
+
+
+def package(
+    stage: str,
+    out_root: Path,
+    *,
+    project_dir: Path = FUNCTIONS,
+    layer_dependencies: bool = True,
+) -> Path:
+    """Write the stage's artifacts to ``out_root/stage`` and return that directory."""
+    if sys.version_info[:2] != LAMBDA_PYTHON:
+        # Chalice takes the Lambda runtime from the interpreter that packages.
+        raise PackagingError(f"package with Python {RUNTIME[6:]}, the layer's runtime")
+    config = load_config(project_dir)
+    environment = stage_environment(config, stage)
+    out = out_root / stage
+    shutil.rmtree(out, ignore_errors=True)
+    out_root.mkdir(parents=True, exist_ok=True)
+    run_chalice_package(project_dir, stage, out)
+    build_layer(out / "layer.zip", with_dependencies=layer_dependencies)
+
+    template_path = out / "sam.yaml"
+    template = yaml.safe_load(template_path.read_text())
+    finalise(template, role_placeholder=config["iam_role_arn"], env=environment)
+    problems = policy_check.violations(template) + deployment_package_problems(
+        out / "deployment.zip"
+    )
+    if problems:
+        raise PackagingError("\n".join(problems))
+    template_path.write_text(yaml.safe_dump(template, sort_keys=False))
+    return out
+
+
+def load_config(project_dir: Path) -> dict[str, Any]:
+    """functions/.chalice/config.json."""
+    config: dict[str, Any] = json.loads((project_dir / ".chalice" / "config.json").read_text())
+    if config.get("manage_iam_role", True) or not config.get("iam_role_arn"):
+        raise PackagingError(
+            "config.json must set manage_iam_role: false and the placeholder iam_role_arn: "
+            f"the role is {ROLE} of infra/resources.yaml"
+        )
+    return config
+
+
+def stage_environment(config: dict[str, Any], stage: str) -> dict[str, str]:
+    """The stage's environment variables, as Chalice merges them (stage over top level)."""
+    if stage not in config.get("stages", {}):
+        raise PackagingError(f"no stage {stage!r} in config.json")
+    environment = {
+        **config.get("environment_variables", {}),
+        **config["stages"][stage].get("environment_variables", {}),
+    }
+    missing = [v for v in PINNED_PARAMETERS.values() if v not in environment]
+    if missing:
+        raise PackagingError(f"stage {stage!r} of config.json lacks {missing}")
+    if environment["TASKAPP_STAGE"] != stage:
+        raise PackagingError(f"stage {stage!r} has TASKAPP_STAGE={environment['TASKAPP_STAGE']}")
+    shadowing = sorted(TEMPLATE_ENVIRONMENT & environment.keys())
+    if shadowing:
+        raise PackagingError(f"{shadowing} come from the template; remove them from config.json")
+    return environment
+
+
+def run_chalice_package(project_dir: Path, stage: str, out: Path) -> None:
+    """``chalice package`` with the merge template, into ``out``."""
+    command = [
+        sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())",
+        "--project-dir", str(project_dir), "package", "--stage", stage,
+        "--merge-template", str(MERGE_TEMPLATE), "--template-format", "yaml", str(out),
+    ]  # fmt: skip
+    # Chalice wants a region even offline; it only picks the service principals' DNS suffix,
+    # and every ARN in the template takes the deploy region from AWS::Region.
+    env = {"AWS_DEFAULT_REGION": "us-east-1", **os.environ}
+    result = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603
+    if result.returncode != 0 or not (out / "sam.yaml").exists():
+        raise PackagingError(f"chalice package failed:\n{result.stdout}{result.stderr}")
+
+
+def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, str]) -> None:
+    """Give every function the template's role, and pin the parameters to this stage."""
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        properties = resource["Properties"]
+        if properties.get("Role") != role_placeholder:
+            raise PackagingError(f"{name} has role {properties.get('Role')!r}, not the placeholder")
+        if properties.get("Runtime") != RUNTIME:
+            raise PackagingError(f"{name} runs {properties.get('Runtime')}, the layer {RUNTIME}")
+        properties["Role"] = {"Fn::GetAtt": [ROLE, "Arn"]}
+    parameters = template["Parameters"]
+    for parameter, variable in PINNED_PARAMETERS.items():
+        # AllowedValues refuses a mismatching --parameter-overrides at deploy time.
+        parameters[parameter]["Default"] = env[variable]
+        parameters[parameter]["AllowedValues"] = [env[variable]]
+
+
+def deployment_package_problems(path: Path) -> list[str]:
+    """What the functions' zip holds besides the handlers and Chalice's runtime."""
+    with zipfile.ZipFile(path) as archive:
+        top_level = {name.split("/", 1)[0] for name in archive.namelist()}
+    return [
+        f"{path.name} must not contain {name!r}: the core and its dependencies are in the layer"
+        for name in sorted(top_level - DEPLOYMENT_PACKAGE_TOP_LEVEL)
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Package one stage for CloudFormation.")
+    parser.add_argument("stage", help="a stage of functions/.chalice/config.json: dev, prod")
+    parser.add_argument("--out", type=Path, default=ROOT / "dist", help="default: dist/")
+    args = parser.parse_args(argv)
+    try:
+        out = package(args.stage, args.out)
+    except PackagingError as error:
+        print(f"infra.package: {error}", file=sys.stderr)
+        return 1
+    for artifact in sorted(out.iterdir()):
+        print(f"{artifact}  {artifact.stat().st_size:,} bytes")
+    print(f"next: see infra/README.md, e.g. sam deploy --template-file {out / 'sam.yaml'} ...")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""The JWT signing secret from SSM Parameter Store, read once per process (cold start).
+
+Proposed as ``layers/taskcore/secrets.py``. On AWS the functions get ``JWT_SECRET_PARAMETER``
+(the name of a SecureString parameter) instead of the secret itself, so the secret is never
+in the Lambda configuration or the template. :func:`apply_jwt_secret_parameter` turns that
+into the ``JWT_SECRET`` that :class:`taskcore.config.Settings` reads; elsewhere (local stacks,
+tests) ``JWT_SECRET_PARAMETER`` is unset and nothing changes, and boto3 is not even imported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Protocol
+
+from taskcore.errors import ConfigurationError
+
+SECRET_VARIABLE = "JWT_SECRET"  # noqa: S105 (a variable name, not a secret)
+PARAMETER_VARIABLE = "JWT_SECRET_PARAMETER"
+
+_values: dict[str, str] = {}
+
+
+class ParameterClient(Protocol):
+    """The part of a boto3 SSM client used here (tests pass a fake)."""
+
+    def get_parameter(self, *, Name: str, WithDecryption: bool) -> Mapping[str, Any]: ...
+
+
+def get_parameter(name: str, client: ParameterClient | None = None) -> str:
+    """The decrypted value of an SSM parameter, fetched once per process."""
+    if name not in _values:
+        client = client or _ssm_client()
+        try:
+            reply = client.get_parameter(Name=name, WithDecryption=True)
+        except Exception as error:  # botocore's errors; the message names the cause
+            raise ConfigurationError(f"cannot read SSM parameter {name}: {error}") from error
+        _values[name] = str(reply["Parameter"]["Value"])
+    return _values[name]
+
+
+def apply_jwt_secret_parameter(
+    environ: MutableMapping[str, str] | None = None, client: ParameterClient | None = None
+) -> None:
+    """Set ``JWT_SECRET`` from the parameter ``JWT_SECRET_PARAMETER`` names, if that is set and
+    ``JWT_SECRET`` is not (an explicit secret wins). Call before building the settings."""
+    environ = os.environ if environ is None else environ
+    name = environ.get(PARAMETER_VARIABLE)
+    if name and not environ.get(SECRET_VARIABLE):
+        environ[SECRET_VARIABLE] = get_parameter(name, client)
+
+
+def _ssm_client() -> ParameterClient:
+    # Imported here: only processes configured with a parameter pay for boto3's import.
+    import boto3
+    from botocore.config import Config
+
+    # Short timeouts and few retries: a cold start must fail fast rather than hang when the
+    # SSM endpoint is unreachable.
+    config = Config(
+        connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3}
+    )
+    client: ParameterClient = boto3.client("ssm", config=config)
+    return client

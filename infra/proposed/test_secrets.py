@@ -1,0 +1,80 @@
+"""Proposed as ``tests/unit/test_secrets.py``, next to ``layers/taskcore/secrets.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from taskcore import secrets
+from taskcore.errors import ConfigurationError
+
+
+class FakeSsm:
+    """Records calls; answers from a dict, or raises like botocore for unknown names."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.calls: list[tuple[str, bool]] = []
+
+    def get_parameter(self, *, Name: str, WithDecryption: bool) -> Mapping[str, Any]:
+        self.calls.append((Name, WithDecryption))
+        if Name not in self.values:
+            raise RuntimeError("ParameterNotFound")
+        return {"Parameter": {"Name": Name, "Type": "SecureString", "Value": self.values[Name]}}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    secrets._values.clear()
+    yield
+    secrets._values.clear()
+
+
+def test_sets_jwt_secret_from_the_named_parameter_with_decryption() -> None:
+    ssm = FakeSsm({"/taskapp/dev/jwt-secret": "s" * 48})
+    environ = {"JWT_SECRET_PARAMETER": "/taskapp/dev/jwt-secret"}
+    secrets.apply_jwt_secret_parameter(environ, ssm)
+    assert environ.get("JWT_SECRET") == "s" * 48
+    assert ssm.calls == [("/taskapp/dev/jwt-secret", True)]
+
+
+def test_fetches_once_per_process() -> None:
+    ssm = FakeSsm({"/p": "value"})
+    assert secrets.get_parameter("/p", ssm) == "value"
+    assert secrets.get_parameter("/p", ssm) == "value"
+    assert len(ssm.calls) == 1
+
+
+def test_an_explicit_jwt_secret_wins_and_ssm_is_not_called() -> None:
+    ssm = FakeSsm({})
+    environ = {"JWT_SECRET_PARAMETER": "/p", "JWT_SECRET": "explicit"}
+    secrets.apply_jwt_secret_parameter(environ, ssm)
+    assert environ.get("JWT_SECRET") == "explicit"
+    assert ssm.calls == []
+
+
+def test_without_a_parameter_nothing_changes() -> None:
+    environ: dict[str, str] = {}
+    secrets.apply_jwt_secret_parameter(environ, FakeSsm({}))
+    assert environ == {}
+
+
+def test_an_unreadable_parameter_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="/missing"):
+        secrets.apply_jwt_secret_parameter({"JWT_SECRET_PARAMETER": "/missing"}, FakeSsm({}))
+
+
+def test_the_default_client_reads_ssm_through_boto3(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with moto.mock_aws():
+        boto3.client("ssm").put_parameter(Name="/p", Value="from-ssm", Type="SecureString")
+        environ = {"JWT_SECRET_PARAMETER": "/p"}
+        secrets.apply_jwt_secret_parameter(environ)
+    assert environ.get("JWT_SECRET") == "from-ssm"

@@ -1,0 +1,66 @@
+"""Settings, read from environment variables only."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from taskcore.errors import ConfigurationError
+
+Stage = Literal["local", "test", "dev", "prod"]
+
+# The development default is public knowledge (it is in this file), so it may only be
+# used where nothing real is protected by it.
+DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105
+_RELAXED_STAGES = frozenset({"local", "test"})
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    stage: Stage = Field(default="local", alias="TASKAPP_STAGE")
+    aws_region: str = Field(default="us-east-1", alias="AWS_DEFAULT_REGION")
+    dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
+    table_prefix: str = Field(default="taskapp-local-", alias="TABLE_PREFIX")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    redis_key_prefix: str = Field(default="taskapp:", alias="REDIS_KEY_PREFIX")
+    redis_timeout_seconds: float = Field(default=0.05, gt=0, alias="REDIS_TIMEOUT_SECONDS")
+    jwt_secret: SecretStr = Field(default=SecretStr(DEV_JWT_SECRET), alias="JWT_SECRET")
+    jwt_issuer: str = Field(default="task-management-backend", alias="JWT_ISSUER")
+    jwt_audience: str = Field(default="task-management-clients", alias="JWT_AUDIENCE")
+    access_token_ttl_seconds: int = Field(default=900, ge=60, alias="ACCESS_TOKEN_TTL_SECONDS")
+    refresh_token_ttl_seconds: int = Field(
+        default=30 * 24 * 3600, ge=300, alias="REFRESH_TOKEN_TTL_SECONDS"
+    )
+    bcrypt_cost: int = Field(default=12, ge=4, le=16, alias="BCRYPT_COST")
+    max_tasks_per_user: int = Field(default=10_000, ge=1, alias="MAX_TASKS_PER_USER")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _refuse_weak_production_settings(self) -> Settings:
+        if self.stage in _RELAXED_STAGES:
+            return self
+        secret = self.jwt_secret.get_secret_value()
+        if secret == DEV_JWT_SECRET or len(secret) < 32:
+            raise ConfigurationError(
+                f"JWT_SECRET must be set to a random value of at least 32 characters "
+                f"in stage {self.stage!r}"
+            )
+        if self.bcrypt_cost < 10:
+            raise ConfigurationError(f"BCRYPT_COST below 10 is refused in stage {self.stage!r}")
+        return self
+
+    def table_name(self, base: str) -> str:
+        """The physical DynamoDB table name for a logical table."""
+        return f"{self.table_prefix}{base}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return Settings()

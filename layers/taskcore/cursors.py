@@ -1,0 +1,55 @@
+"""Opaque, tamper-proof pagination cursors bound to a user and a query."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from taskcore.errors import BadRequest
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the previous page ended: a segment of the plan and the last key read."""
+
+    segment: int
+    key: dict[str, str]
+
+
+class CursorCodec:
+    """Signs cursors with the service secret so clients cannot forge or move them."""
+
+    def __init__(self, secret: str, salt: str = "list-cursor") -> None:
+        self._serializer = URLSafeSerializer(secret, salt=salt)
+
+    def encode(self, user_id: str, query_fingerprint: str, position: Position) -> str:
+        """The cursor string for ``position``."""
+        payload = {"u": user_id, "q": query_fingerprint, "s": position.segment, "k": position.key}
+        return str(self._serializer.dumps(payload))
+
+    def decode(self, cursor: str, user_id: str, query_fingerprint: str) -> Position:
+        """The position in ``cursor``; :class:`BadRequest` unless it was issued for this
+        user and this query."""
+        try:
+            payload: Any = self._serializer.loads(cursor)
+        except BadSignature:
+            raise BadRequest("The cursor is invalid") from None
+        if not isinstance(payload, dict) or payload.get("u") != user_id:
+            raise BadRequest("The cursor is invalid")
+        if payload.get("q") != query_fingerprint:
+            raise BadRequest("The cursor belongs to a different query")
+        key = payload.get("k")
+        segment = payload.get("s")
+        if not isinstance(key, dict) or not isinstance(segment, int):
+            raise BadRequest("The cursor is invalid")
+        return Position(segment=segment, key={str(k): str(v) for k, v in key.items()})
+
+
+def fingerprint(parameters: dict[str, Any]) -> str:
+    """A short digest of the query parameters that define a result set."""
+    canonical = json.dumps(parameters, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]

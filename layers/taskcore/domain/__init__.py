@@ -1,0 +1,1 @@
+"""Pure domain logic: tasks, due dates, list queries. No I/O."""

@@ -1,0 +1,173 @@
+"""Refresh tokens and their families.
+
+A family is the chain of refresh tokens that descend from one login. Each token is
+stored by its SHA-256 digest, is spent when used, and is replaced by its successor in
+the same transaction. Presenting a spent token again means it leaked: the whole family
+is revoked, which also stops the access tokens issued in it (they carry the family id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from taskcore.clock import format_instant
+from taskcore.repositories.users import UserRecord, condition_failed, user_from_item
+from taskcore.storage.errors import dynamo_unavailable_as_503
+from taskcore.storage.models import AuthModel, UserModel
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """What one read tells about a presented refresh token."""
+
+    token_known: bool
+    token_spent: bool
+    family_revoked: bool
+    owner: UserRecord | None
+
+
+def family_key(family_id: str) -> str:
+    """Partition key of a refresh family."""
+    return f"FAM#{family_id}"
+
+
+def token_key(digest: str) -> str:
+    """Partition key of a refresh token."""
+    return f"RT#{digest}"
+
+
+class SessionRepository:
+    """Stores refresh families and tokens, and answers revocation checks."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def start_family(
+        self, user_id: str, family_id: str, digest: str, now: datetime, ttl: timedelta
+    ) -> None:
+        """Record a new family and its first token: one transaction."""
+        expires = now + ttl
+        with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+            tx.save(_family(user_id, family_id, now, expires))
+            tx.save(_token(user_id, family_id, digest, now, expires))
+
+    def read(self, user_pk: str, family_id: str, digest: str, now: datetime) -> RefreshState:
+        """The token, its family and its owner in one consistent read.
+
+        Items past their TTL are treated as absent: DynamoDB deletes them lazily.
+        """
+        with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
+            token_f = tx.get(AuthModel, token_key(digest))
+            family_f = tx.get(AuthModel, family_key(family_id))
+            owner_f = tx.get(UserModel, user_pk)
+        token = _live(_result(token_f), now)
+        family = _live(_result(family_f), now)
+        owner = _result(owner_f)
+        return RefreshState(
+            token_known=token is not None
+            and token.family_id == family_id
+            and isinstance(owner, UserModel)
+            and token.user_id == owner.user_id,
+            token_spent=bool(token and token.spent),
+            family_revoked=family is None or bool(family.revoked),
+            owner=user_from_item(owner) if isinstance(owner, UserModel) else None,
+        )
+
+    def rotate(
+        self,
+        user_id: str,
+        family_id: str,
+        old_digest: str,
+        new_digest: str,
+        now: datetime,
+        ttl: timedelta,
+    ) -> bool:
+        """Spend the old token and store its successor, atomically.
+
+        Returns ``False`` when the old token was spent meanwhile (a concurrent reuse).
+        """
+        expires = now + ttl
+        try:
+            with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+                tx.update(
+                    AuthModel(token_key(old_digest)),
+                    actions=[AuthModel.spent.set(True)],
+                    condition=AuthModel.pk.exists() & (AuthModel.spent != True),  # noqa: E712
+                )
+                tx.save(_token(user_id, family_id, new_digest, now, expires))
+                tx.update(
+                    AuthModel(family_key(family_id)),
+                    actions=[AuthModel.expires_at.set(expires)],
+                    condition=AuthModel.pk.exists() & (AuthModel.revoked != True),  # noqa: E712
+                )
+        except TransactWriteError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def revoke_family(self, family_id: str, user_id: str) -> None:
+        """Mark a family revoked (idempotent); only the owner's families are touched."""
+        with dynamo_unavailable_as_503():
+            try:
+                AuthModel(family_key(family_id)).update(
+                    actions=[AuthModel.revoked.set(True)],
+                    condition=AuthModel.user_id == user_id,
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+
+    def is_family_revoked(self, family_id: str, now: datetime) -> bool:
+        """True when the family is revoked, expired or unknown: one read."""
+        with dynamo_unavailable_as_503():
+            try:
+                family = AuthModel.get(family_key(family_id), consistent_read=True)
+            except AuthModel.DoesNotExist:
+                return True
+        live = _live(family, now)
+        return live is None or bool(live.revoked)
+
+
+def _family(user_id: str, family_id: str, now: datetime, expires: datetime) -> AuthModel:
+    return AuthModel(
+        family_key(family_id),
+        user_id=user_id,
+        family_id=family_id,
+        revoked=False,
+        created_at=format_instant(now),
+        expires_at=expires,
+    )
+
+
+def _token(
+    user_id: str, family_id: str, digest: str, now: datetime, expires: datetime
+) -> AuthModel:
+    return AuthModel(
+        token_key(digest),
+        user_id=user_id,
+        family_id=family_id,
+        spent=False,
+        created_at=format_instant(now),
+        expires_at=expires,
+    )
+
+
+def _result(future: object) -> AuthModel | UserModel | None:
+    try:
+        return future.get()  # type: ignore[attr-defined, no-any-return]
+    except (AuthModel.DoesNotExist, UserModel.DoesNotExist):
+        return None
+
+
+def _live(item: object, now: datetime) -> AuthModel | None:
+    if not isinstance(item, AuthModel):
+        return None
+    if item.expires_at is not None and item.expires_at <= now:
+        return None
+    return item

@@ -1,0 +1,234 @@
+"""Tasks: live items, tombstones, and the per-user change sequence that orders writes.
+
+Every task write is one transaction that also advances the owner's ``change_seq`` on
+the account item, conditioned on the value read just before. Two consequences:
+
+* writes of one user commit in a single order, and each task item records the sequence
+  number of its last change (``seq``), which is what sync pages through; a later number
+  can only commit after every earlier one, so a reader never skips a change;
+* a write based on a stale read of the account (time zone, task count) fails its
+  condition and is retried by the service on fresh data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from taskcore.clock import format_instant
+from taskcore.domain.due import Due
+from taskcore.domain.listing import Segment
+from taskcore.domain.task import Priority, Task
+from taskcore.errors import DependencyUnavailable
+from taskcore.repositories.users import UserRecord, at_change_seq, user_from_item, user_key
+from taskcore.storage.errors import dynamo_unavailable_as_503
+from taskcore.storage.models import TaskModel, UserModel
+from taskcore.storage.tables import TOMBSTONE_RETENTION
+
+LIVE = "T#"
+TOMBSTONE = "X#"
+
+
+class WriteOutcome(Enum):
+    """How a conditional task write ended."""
+
+    COMMITTED = "committed"
+    USER_CHANGED = "user_changed"  # the account moved on since it was read: retry
+    TASK_CHANGED = "task_changed"  # the task is not at the expected version
+
+
+@dataclass(frozen=True)
+class TaskWrite:
+    """One task change: ``put`` (create or replace) or ``delete``, at ``expected_version``
+    (``None`` for a create, which requires that no such task exists)."""
+
+    task: Task
+    expected_version: int | None
+    delete: bool = False
+
+
+class TaskRepository:
+    """Reads and writes tasks of one table."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, user_id: str, task_id: str) -> Task | None:
+        """A live task, read consistently: one ``GetItem``."""
+        with dynamo_unavailable_as_503():
+            try:
+                item = TaskModel.get(user_id, LIVE + task_id, consistent_read=True)
+            except TaskModel.DoesNotExist:
+                return None
+        return to_task(item)
+
+    def load_for_write(self, user_id: str, task_id: str) -> tuple[UserRecord | None, Task | None]:
+        """The account and the task in one consistent read (``TransactGetItems``)."""
+        with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
+            user_f = tx.get(UserModel, user_key(user_id))
+            task_f = tx.get(TaskModel, user_id, LIVE + task_id)
+        try:
+            user = user_from_item(user_f.get())
+        except UserModel.DoesNotExist:
+            user = None
+        try:
+            task = to_task(task_f.get())
+        except TaskModel.DoesNotExist:
+            task = None
+        return user, task
+
+    def write(self, user: UserRecord, change: TaskWrite, now: datetime) -> WriteOutcome:
+        """Commit one change together with the next change sequence number."""
+        seq = user.change_seq + 1
+        count = user.task_count + _count_delta(change)
+        task = change.task
+        try:
+            with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+                tx.update(
+                    UserModel(user_key(user.id)),
+                    actions=[UserModel.change_seq.set(seq), UserModel.task_count.set(count)],
+                    condition=UserModel.pk.exists() & at_change_seq(user.change_seq),
+                )
+                live = TaskModel(task.user_id, LIVE + task.id)
+                expected = _version_condition(change.expected_version)
+                if change.delete:
+                    tx.delete(live, condition=expected)
+                    tx.save(_tombstone(task, seq, now))
+                else:
+                    tx.save(to_item(task, user.timezone, seq), condition=expected)
+        except TransactWriteError as exc:
+            return _outcome(exc)
+        return WriteOutcome.COMMITTED
+
+    def query(
+        self,
+        user_id: str,
+        segment: Segment,
+        *,
+        forward: bool,
+        start: dict[str, str] | None,
+        page_size: int | None,
+    ) -> Iterator[TaskModel]:
+        """Live tasks in one key range, in index order, fetched ``page_size`` at a time."""
+        target: Any = TaskModel if segment.index is None else getattr(TaskModel, segment.index)
+        attribute = getattr(TaskModel, segment.attribute)
+        condition = None
+        if segment.prefix is not None:
+            condition = attribute.startswith(segment.prefix)
+        elif segment.low is not None and segment.high is not None:
+            condition = attribute.between(segment.low, segment.high)
+        last_key = None
+        if start is not None:
+            last_key = {"user_id": {"S": user_id}, **{k: {"S": v} for k, v in start.items()}}
+        with dynamo_unavailable_as_503():
+            yield from target.query(
+                user_id,
+                range_key_condition=condition,
+                scan_index_forward=forward,
+                consistent_read=True,
+                page_size=page_size,
+                last_evaluated_key=last_key,
+            )
+
+    def delete_everything(self, user_id: str) -> int:
+        """Remove every task and tombstone of a user (account deletion)."""
+        removed = 0
+        with dynamo_unavailable_as_503(), TaskModel.batch_write() as batch:
+            for item in TaskModel.query(user_id, attributes_to_get=["user_id", "sk"]):
+                batch.delete(item)
+                removed += 1
+        return removed
+
+
+def to_item(task: Task, timezone: str, seq: int) -> TaskModel:
+    """The stored form of a live task, with its index keys for ``timezone``."""
+    keys = task.index_keys(timezone)
+    return TaskModel(
+        task.user_id,
+        LIVE + task.id,
+        task_id=task.id,
+        title=task.title,
+        description=task.description,
+        due_at=task.due.value if task.due else None,
+        due_instant=task.due.sort_key(timezone) if task.due else None,
+        all_day=bool(task.due and task.due.all_day),
+        priority=task.priority.value,
+        tags=list(task.tags),
+        completed=task.completed,
+        completed_at=task.completed_at,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        version=task.version,
+        seq=seq,
+        due_sort=keys["due_sort"],
+        status_due=keys["status_due"],
+        status_created=keys["status_created"],
+        updated_sort=keys["updated_sort"],
+    )
+
+
+def to_task(item: TaskModel) -> Task:
+    """The domain task of a stored live item."""
+    due = Due(item.due_at, all_day=bool(item.all_day)) if item.due_at else None
+    return Task(
+        id=item.task_id,
+        user_id=item.user_id,
+        title=item.title or "",
+        description=item.description or "",
+        due=due,
+        priority=Priority(item.priority or "normal"),
+        tags=tuple(str(tag) for tag in item.tags or ()),
+        completed=bool(item.completed),
+        completed_at=item.completed_at,
+        created_at=item.created_at or "",
+        updated_at=item.updated_at or "",
+        version=int(item.version),
+        deadline_key=item.due_instant,
+    )
+
+
+def _tombstone(task: Task, seq: int, now: datetime) -> TaskModel:
+    return TaskModel(
+        task.user_id,
+        TOMBSTONE + task.id,
+        task_id=task.id,
+        seq=seq,
+        version=task.version + 1,
+        deleted_at=format_instant(now),
+        expires_at=now + TOMBSTONE_RETENTION,
+    )
+
+
+def _count_delta(change: TaskWrite) -> int:
+    if change.delete:
+        return -1
+    return 1 if change.expected_version is None else 0
+
+
+def _version_condition(expected_version: int | None) -> Any:
+    if expected_version is None:
+        return TaskModel.sk.does_not_exist()
+    return TaskModel.version == expected_version
+
+
+def _outcome(exc: TransactWriteError) -> WriteOutcome:
+    # PynamoDB sends a transaction's deletes and puts before its updates, so the account
+    # update (the only update in a task write) has the last cancellation reason.
+    codes = [reason.code if reason is not None else None for reason in exc.cancellation_reasons]
+    if not codes:
+        raise exc
+    *task_codes, user_code = codes
+    if "ConditionalCheckFailed" in task_codes:
+        return WriteOutcome.TASK_CHANGED
+    if user_code == "ConditionalCheckFailed" or "TransactionConflict" in codes:
+        return WriteOutcome.USER_CHANGED
+    if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded") for code in codes):
+        raise DependencyUnavailable("The database is busy; retry shortly") from exc
+    raise exc

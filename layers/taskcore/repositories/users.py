@@ -1,0 +1,157 @@
+"""Accounts: the ``USER#`` item and the ``EMAIL#`` item that claims an address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from taskcore.errors import Conflict
+from taskcore.storage.errors import dynamo_unavailable_as_503
+from taskcore.storage.models import UserModel
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """An account as stored."""
+
+    id: str
+    email: str
+    name: str
+    timezone: str
+    reminder_lead_minutes: int
+    password_hash: str
+    created_at: str
+    updated_at: str
+    change_seq: int = 0
+    task_count: int = 0
+
+    def to_public(self) -> dict[str, object]:
+        """The account as the API returns it (never the password hash)."""
+        return {
+            "id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "timezone": self.timezone,
+            "reminder_lead_minutes": self.reminder_lead_minutes,
+            "created_at": self.created_at,
+        }
+
+
+def user_key(user_id: str) -> str:
+    """Partition key of an account item."""
+    return f"USER#{user_id}"
+
+
+def email_key(email: str) -> str:
+    """Partition key of the item that claims an e-mail address."""
+    return f"EMAIL#{email}"
+
+
+class UserRepository:
+    """Reads and writes accounts."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, user_id: str) -> UserRecord | None:
+        """The account, read consistently, or ``None``."""
+        with dynamo_unavailable_as_503():
+            try:
+                item = UserModel.get(user_key(user_id), consistent_read=True)
+            except UserModel.DoesNotExist:
+                return None
+        return user_from_item(item)
+
+    def get_by_email(self, email: str) -> UserRecord | None:
+        """The account that owns ``email`` (normalised), or ``None``: one read."""
+        with dynamo_unavailable_as_503():
+            try:
+                item = UserModel.get(email_key(email), consistent_read=True)
+            except UserModel.DoesNotExist:
+                return None
+        return user_from_item(item)
+
+    def create(self, user: UserRecord) -> None:
+        """Store a new account; :class:`Conflict` when the e-mail is taken. One transaction."""
+        try:
+            with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+                for pk in (email_key(user.email), user_key(user.id)):
+                    tx.save(_item(pk, user), condition=UserModel.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if condition_failed(exc):
+                raise Conflict("An account with this e-mail address already exists") from None
+            raise
+
+    def update_profile(self, before: UserRecord, after: UserRecord) -> bool:
+        """Write a profile change to both items if the account is still at ``before``'s
+        change sequence. Returns ``False`` on a concurrent change (the caller retries)."""
+        next_seq = before.change_seq + 1
+        stored = replace(after, change_seq=next_seq)
+        try:
+            with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+                tx.save(
+                    _item(user_key(after.id), stored),
+                    condition=at_change_seq(before.change_seq),
+                )
+                tx.save(_item(email_key(after.email), stored), condition=UserModel.pk.exists())
+        except TransactWriteError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def delete(self, user: UserRecord) -> None:
+        """Remove both account items."""
+        with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+            tx.delete(UserModel(user_key(user.id)))
+            tx.delete(UserModel(email_key(user.email)))
+
+
+def at_change_seq(seq: int) -> Condition:
+    if seq == 0:
+        condition: Condition = UserModel.change_seq.does_not_exist() | (UserModel.change_seq == 0)
+        return condition
+    return UserModel.change_seq == seq
+
+
+def user_from_item(item: UserModel) -> UserRecord:
+    return UserRecord(
+        id=item.user_id,
+        email=item.email,
+        name=item.name,
+        timezone=item.timezone,
+        reminder_lead_minutes=int(item.reminder_lead_minutes),
+        password_hash=item.password_hash,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        change_seq=int(item.change_seq or 0),
+        task_count=int(item.task_count or 0),
+    )
+
+
+def _item(pk: str, user: UserRecord) -> UserModel:
+    return UserModel(
+        pk,
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        timezone=user.timezone,
+        reminder_lead_minutes=user.reminder_lead_minutes,
+        password_hash=user.password_hash,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+        change_seq=user.change_seq,
+        task_count=user.task_count,
+    )
+
+
+def condition_failed(exc: TransactWriteError) -> bool:
+    """Whether a transaction was cancelled by one of its conditions."""
+    return any(
+        reason is not None and reason.code == "ConditionalCheckFailed"
+        for reason in exc.cancellation_reasons
+    )

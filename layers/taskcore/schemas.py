@@ -1,0 +1,254 @@
+"""Request and response schemas: validation of client input and the OpenAPI components.
+
+The same pydantic models validate requests and generate ``/v1/openapi.json``, so the
+documentation cannot drift from what the service accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from taskcore.domain.due import DueDateError, is_valid_timezone, parse_due
+from taskcore.errors import BadRequest, FieldError, ValidationFailed
+
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f.]{2,}$")
+READ_ONLY_TASK_FIELDS = frozenset(
+    {"id", "all_day", "completed_at", "created_at", "updated_at", "version"}
+)
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("must be a valid e-mail address of at most 254 characters")
+    return value.lower()
+
+
+def _timezone(value: str) -> str:
+    if not is_valid_timezone(value):
+        raise ValueError("must be an IANA time zone name such as Europe/Paris")
+    return value
+
+
+def _title(value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 200:
+        raise ValueError("must be 1 to 200 characters after trimming")
+    return value
+
+
+def _due(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_due(value).value
+    except DueDateError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _tags(value: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in value:
+        seen.setdefault(tag.lower(), None)
+    return list(seen)
+
+
+Email = Annotated[str, Field(max_length=400), AfterValidator(_email)]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
+LeadMinutes = Annotated[int, Field(ge=0, le=10080, strict=True)]
+Title = Annotated[str, Field(max_length=1000), AfterValidator(_title)]
+Description = Annotated[str, Field(max_length=10000)]
+DueAt = Annotated[
+    str | None,
+    Field(
+        max_length=64,
+        description="RFC 3339 date-time with offset, or a date YYYY-MM-DD (all-day)",
+    ),
+    AfterValidator(_due),
+]
+Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_tags)]
+PriorityName = Literal["low", "normal", "high"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, str_strip_whitespace=False)
+
+
+class RegisterRequest(_Strict):
+    """Body of ``POST /v1/auth/register``."""
+
+    email: Email
+    password: Password
+    name: Name = ""
+    timezone: TimeZone = "UTC"
+
+
+class LoginRequest(_Strict):
+    """Body of ``POST /v1/auth/login``."""
+
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class RefreshRequest(_Strict):
+    """Body of ``POST /v1/auth/refresh``."""
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class LogoutRequest(_Strict):
+    """Body of ``POST /v1/auth/logout`` (optional)."""
+
+    refresh_token: Annotated[str | None, Field(max_length=512)] = None
+
+
+class ProfileUpdate(_Strict):
+    """Body of ``PATCH /v1/me``."""
+
+    name: Name | None = None
+    timezone: TimeZone | None = None
+    reminder_lead_minutes: LeadMinutes | None = None
+
+
+class TaskCreate(_Strict):
+    """Body of ``POST /v1/tasks``."""
+
+    title: Title
+    description: Description = ""
+    due_at: DueAt = None
+    priority: PriorityName = "normal"
+    tags: Tags = []
+    completed: Annotated[bool, Field(strict=True)] = False
+
+
+class TaskUpdate(_Strict):
+    """Body of ``PATCH /v1/tasks/{id}``: every field optional; ``due_at: null`` clears it."""
+
+    title: Title | None = None
+    description: Description | None = None
+    due_at: DueAt = None
+    priority: PriorityName | None = None
+    tags: Tags | None = None
+    completed: Annotated[bool | None, Field(strict=True)] = None
+
+
+class User(BaseModel):
+    """An account as the API returns it."""
+
+    id: str
+    email: str
+    name: str
+    timezone: str
+    reminder_lead_minutes: int
+    created_at: str
+
+
+class Session(BaseModel):
+    """Reply of register, login and refresh."""
+
+    user: User
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+
+
+class TaskOut(BaseModel):
+    """A task as the API returns it."""
+
+    id: str
+    title: str
+    description: str
+    due_at: str | None
+    all_day: bool
+    priority: PriorityName
+    tags: list[str]
+    completed: bool
+    completed_at: str | None
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class TaskPage(BaseModel):
+    """Reply of ``GET /v1/tasks``."""
+
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    request_id: str
+    errors: list[dict[str, str]] | None = None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], body: Any) -> M:
+    """Validate a decoded JSON body; failures become :class:`ValidationFailed`."""
+    if not isinstance(body, dict):
+        raise ValidationFailed([FieldError("body", "must be a JSON object")])
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed([_field_error(e) for e in exc.errors()]) from None
+
+
+def _field_error(error: Any) -> FieldError:
+    field = ".".join(str(part) for part in error["loc"]) or "body"
+    if error["type"] == "extra_forbidden":
+        name = str(error["loc"][0]) if error["loc"] else field
+        message = "is read-only" if name in READ_ONLY_TASK_FIELDS else "is not a known field"
+        return FieldError(field, message)
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    return FieldError(field, message)
+
+
+BoolText = Literal["true", "false"]
+SortName = Literal["created_at", "-created_at", "due_at", "-due_at", "updated_at", "-updated_at"]
+
+
+class ListParams(_Strict):
+    """Query parameters of ``GET /v1/tasks``."""
+
+    completed: BoolText | None = None
+    due_from: Annotated[str | None, Field(max_length=64)] = None
+    due_until: Annotated[str | None, Field(max_length=64)] = None
+    overdue: BoolText | None = None
+    has_due: BoolText | None = None
+    q: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    tag: Tag | None = None
+    priority: PriorityName | None = None
+    sort: SortName = "-created_at"
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+    cursor: Annotated[str | None, Field(max_length=2048)] = None
+
+
+def validate_query(model: type[M], params: dict[str, str]) -> M:
+    """Validate query parameters; failures are :class:`BadRequest` (400), per the contract."""
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        problems = "; ".join(f"{e.field}: {e.message}" for e in map(_field_error, exc.errors()))
+        raise BadRequest(f"Bad query parameter: {problems}") from None

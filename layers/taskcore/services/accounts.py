@@ -1,0 +1,175 @@
+"""Accounts and sessions: register, log in, refresh, log out, profile."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from taskcore.auth import AccessClaims, new_refresh_token, split_refresh_token, token_digest
+from taskcore.bootstrap import Deps
+from taskcore.clock import format_instant
+from taskcore.errors import DependencyUnavailable, Unauthorized
+from taskcore.repositories import UserRecord
+from taskcore.repositories.users import user_key
+from taskcore.schemas import (
+    LoginRequest,
+    LogoutRequest,
+    ProfileUpdate,
+    RefreshRequest,
+    RegisterRequest,
+    validate,
+)
+
+_PROFILE_RETRIES = 5
+
+
+def register(deps: Deps, body: Any) -> dict[str, Any]:
+    """Create an account and start a session. One transaction for the account."""
+    request = validate(RegisterRequest, body)
+    now = deps.clock()
+    stamp = format_instant(now)
+    user = UserRecord(
+        id=deps.new_id(),
+        email=request.email,
+        name=request.name,
+        timezone=request.timezone,
+        reminder_lead_minutes=60,
+        password_hash=deps.hasher.hash(request.password),
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    deps.users.create(user)
+    return _start_session(deps, user)
+
+
+def login(deps: Deps, body: Any) -> dict[str, Any]:
+    """Check credentials (one read) and start a session.
+
+    Unknown e-mail and wrong password are refused alike, after the same bcrypt work.
+    """
+    request = validate(LoginRequest, body)
+    user = deps.users.get_by_email(request.email)
+    if not deps.hasher.verify(request.password, user.password_hash if user else None):
+        raise Unauthorized("Wrong e-mail or password")
+    assert user is not None  # verify() is never true without a stored hash
+    return _start_session(deps, user)
+
+
+def refresh(deps: Deps, body: Any) -> dict[str, Any]:
+    """Spend a refresh token for a new session in the same family.
+
+    A token presented a second time revokes its family: whoever holds either copy is
+    logged out, which is the safe reading of a leaked token.
+    """
+    request = validate(RefreshRequest, body)
+    user_id, family_id = split_refresh_token(request.refresh_token)
+    digest = token_digest(request.refresh_token)
+    now = deps.clock()
+    state = deps.sessions.read(user_key(user_id), family_id, digest, now)
+    if not state.token_known or state.family_revoked or state.owner is None:
+        raise Unauthorized("The refresh token is invalid or expired")
+    if state.token_spent:
+        _revoke(deps, family_id, user_id)
+        raise Unauthorized("The refresh token was already used; the session is revoked")
+    successor = new_refresh_token(user_id, family_id)
+    ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
+    if not deps.sessions.rotate(user_id, family_id, digest, token_digest(successor), now, ttl):
+        _revoke(deps, family_id, user_id)
+        raise Unauthorized("The refresh token was already used; the session is revoked")
+    return _session_reply(deps, state.owner, family_id, successor)
+
+
+def logout(deps: Deps, claims: AccessClaims, body: Any) -> None:
+    """Revoke the session's refresh family (and so its access tokens), and the family of
+    a refresh token given in the body when it belongs to the same user."""
+    request = validate(LogoutRequest, body if body is not None else {})
+    _revoke(deps, claims.family_id, claims.user_id)
+    if request.refresh_token:
+        try:
+            owner, family_id = split_refresh_token(request.refresh_token)
+        except Unauthorized:
+            return
+        if owner == claims.user_id and family_id != claims.family_id:
+            _revoke(deps, family_id, claims.user_id)
+
+
+def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
+    """The claims of the request's bearer token; :class:`Unauthorized` otherwise."""
+    if not authorization:
+        raise Unauthorized("An access token is required")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Use the Bearer authentication scheme")
+    claims = deps.tokens.verify(token.strip(), deps.clock())
+    cache = deps.user_cache
+    if cache.session_live(claims.family_id):
+        return claims
+    if deps.sessions.is_family_revoked(claims.family_id, deps.clock()):
+        raise Unauthorized("The session has been revoked")
+    cache.remember_session_live(claims.family_id)
+    return claims
+
+
+def get_profile(deps: Deps, claims: AccessClaims) -> dict[str, Any]:
+    """The caller's account."""
+    return _require_user(deps, claims.user_id).to_public()
+
+
+def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any]:
+    """Change name, time zone or reminder lead time."""
+    request = validate(ProfileUpdate, body)
+    changes = request.model_dump(exclude_unset=True, exclude_none=True)
+    for _ in range(_PROFILE_RETRIES):
+        user = _require_user(deps, claims.user_id)
+        if not changes:
+            return user.to_public()
+        updated = replace(user, **changes, updated_at=format_instant(deps.clock()))
+        if deps.users.update_profile(user, updated):
+            deps.user_cache.bump(user.id)  # cached pages may depend on the time zone
+            return updated.to_public()
+    raise DependencyUnavailable("The account is being changed concurrently; retry")
+
+
+def delete_account(deps: Deps, claims: AccessClaims) -> None:
+    """Delete the account, its tasks and sessions."""
+    user = _require_user(deps, claims.user_id)
+    deps.tasks.delete_everything(user.id)
+    deps.users.delete(user)
+    deps.user_cache.bump(user.id)
+    _revoke(deps, claims.family_id, claims.user_id)
+
+
+def _revoke(deps: Deps, family_id: str, user_id: str) -> None:
+    # The durable record first: once it is written, a cache miss anywhere sees it.
+    deps.sessions.revoke_family(family_id, user_id)
+    deps.user_cache.forget_session(family_id)
+
+
+def _require_user(deps: Deps, user_id: str) -> UserRecord:
+    user = deps.users.get(user_id)
+    if user is None:
+        # The token is genuine but its account is gone: the session is over.
+        raise Unauthorized("The account no longer exists")
+    return user
+
+
+def _start_session(deps: Deps, user: UserRecord) -> dict[str, Any]:
+    family_id = secrets.token_urlsafe(12)
+    token = new_refresh_token(user.id, family_id)
+    ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
+    deps.sessions.start_family(user.id, family_id, token_digest(token), deps.clock(), ttl)
+    return _session_reply(deps, user, family_id, token)
+
+
+def _session_reply(
+    deps: Deps, user: UserRecord, family_id: str, refresh_token: str
+) -> dict[str, Any]:
+    return {
+        "user": user.to_public(),
+        "access_token": deps.tokens.issue(user.id, family_id, deps.clock()),
+        "refresh_token": refresh_token,
+        "token_type": "Bearer",
+        "expires_in": deps.tokens.ttl_seconds,
+    }

@@ -1,0 +1,170 @@
+"""Listing tasks: one key-condition ``Query`` per page (see :mod:`taskcore.domain.listing`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from taskcore.bootstrap import Deps
+from taskcore.clock import sort_key
+from taskcore.cursors import Position, fingerprint
+from taskcore.domain.due import DueDateError, is_calendar_date, parse_bound
+from taskcore.domain.listing import ListQuery, Plan, SortField, plan
+from taskcore.domain.task import Priority, Task
+from taskcore.errors import BadRequest, Unauthorized
+from taskcore.repositories.tasks import to_task
+from taskcore.schemas import ListParams, validate_query
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list."""
+
+    items: list[Task]
+    next_cursor: str | None
+
+
+def list_tasks(deps: Deps, user_id: str, raw_params: dict[str, str]) -> Page:
+    """The page of the user's tasks that the query parameters ask for."""
+    params = validate_query(ListParams, raw_params)
+    cache = deps.user_cache
+    # Pages that depend on the current time (overdue) are not cached.
+    generation = cache.generation(user_id) if params.overdue is None else None
+    name = "list:" + fingerprint(params.model_dump())
+    if generation is not None:
+        cached = cache.get_json(user_id, generation, name)
+        if cached is not None:
+            items = [Task.from_snapshot(t) for t in cached["items"]]
+            return Page(items=items, next_cursor=cached["next_cursor"])
+    page = _read_page(deps, user_id, params)
+    if generation is not None:
+        snapshot = {"items": [t.to_snapshot() for t in page.items], "next_cursor": page.next_cursor}
+        cache.put_json(user_id, generation, name, snapshot)
+    return page
+
+
+def _read_page(deps: Deps, user_id: str, params: ListParams) -> Page:
+    query = _to_query(deps, user_id, params)
+    now = deps.clock()
+    identity = fingerprint(params.model_dump(exclude={"cursor", "limit"}))
+    position = deps.cursors.decode(params.cursor, user_id, identity) if params.cursor else None
+    the_plan = plan(query, now)
+    if the_plan.sorted_in_memory:
+        items, last = _page_in_memory(deps, user_id, query, the_plan, position, now)
+    else:
+        items, last = _page_streamed(deps, user_id, query, the_plan, position, now)
+    cursor = deps.cursors.encode(user_id, identity, last) if last else None
+    return Page(items=items, next_cursor=cursor)
+
+
+def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
+    sort = params.sort
+    bounds = [params.due_from, params.due_until]
+    timezone = "UTC"
+    if any(b is not None and is_calendar_date(b) for b in bounds):
+        # A date bound is a day in the user's own time zone: only then is the account read.
+        user = deps.users.get(user_id)
+        if user is None:
+            raise Unauthorized("The account no longer exists")
+        timezone = user.timezone
+    try:
+        due_from = _bound(params.due_from, timezone, upper=False)
+        due_until = _bound(params.due_until, timezone, upper=True)
+    except DueDateError as exc:
+        raise BadRequest(f"Bad query parameter: due range: {exc}") from None
+    if due_from and due_until and due_from > due_until:
+        raise BadRequest("Bad query parameter: due_from is after due_until")
+    return ListQuery(
+        completed=_flag(params.completed),
+        due_from=due_from,
+        due_until=due_until,
+        overdue=_flag(params.overdue),
+        has_due=_flag(params.has_due),
+        tag=params.tag.lower() if params.tag else None,
+        priority=Priority(params.priority) if params.priority else None,
+        sort=SortField(sort.lstrip("-")),
+        descending=sort.startswith("-"),
+        limit=params.limit,
+    )
+
+
+def _bound(raw: str | None, timezone: str, *, upper: bool) -> datetime | None:
+    return parse_bound(raw, timezone, upper=upper) if raw else None
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value is None else value == "true"
+
+
+def _page_streamed(
+    deps: Deps,
+    user_id: str,
+    query: ListQuery,
+    the_plan: Plan,
+    position: Position | None,
+    now: datetime,
+) -> tuple[list[Task], Position | None]:
+    """Read segment after segment until a page (plus one, to know if more exist) is full."""
+    now_key = sort_key(now)
+    wanted = query.limit + 1
+    found: list[tuple[Task, Position]] = []
+    first = position.segment if position else 0
+    if not 0 <= first < len(the_plan.segments):
+        raise BadRequest("The cursor is invalid")
+    for index in range(first, len(the_plan.segments)):
+        segment = the_plan.segments[index]
+        start = position.key or None if position and index == position.segment else None
+        items = deps.tasks.query(
+            user_id, segment, forward=the_plan.forward, start=start, page_size=wanted
+        )
+        for item in items:
+            task = to_task(item)
+            if query.matches(task, now_key):
+                key = {"sk": item.sk, segment.attribute: str(getattr(item, segment.attribute))}
+                found.append((task, Position(index, key)))
+                if len(found) == wanted:
+                    break
+        if len(found) == wanted:
+            break
+    page = [task for task, _ in found[: query.limit]]
+    if len(found) <= query.limit:
+        return page, None
+    last, following = found[query.limit - 1][1], found[query.limit][1]
+    if following.segment != last.segment:
+        # The next page starts at the top of the next segment: no need to re-read the end
+        # of this one.
+        return page, Position(following.segment, {})
+    return page, last
+
+
+def _page_in_memory(
+    deps: Deps,
+    user_id: str,
+    query: ListQuery,
+    the_plan: Plan,
+    position: Position | None,
+    now: datetime,
+) -> tuple[list[Task], Position | None]:
+    """Read the (filtered) range whole, order it as asked, and cut the page."""
+    now_key = sort_key(now)
+    segment = the_plan.segments[0]
+    items = deps.tasks.query(user_id, segment, forward=True, start=None, page_size=None)
+    tasks = [t for t in map(to_task, items) if query.matches(t, now_key)]
+    order = _order_key(query.sort)
+    tasks.sort(key=order, reverse=query.descending)
+    if position is not None:
+        after = position.key.get("after", "")
+        if query.descending:
+            tasks = [t for t in tasks if order(t) < after]
+        else:
+            tasks = [t for t in tasks if order(t) > after]
+    page = tasks[: query.limit]
+    more = len(tasks) > query.limit
+    return page, (Position(0, {"after": order(page[-1])}) if more else None)
+
+
+def _order_key(field: SortField) -> Callable[[Task], str]:
+    if field is SortField.UPDATED_AT:
+        return lambda t: f"{t.updated_at_key}|{t.id}"
+    return lambda t: t.id  # ULIDs sort by creation time

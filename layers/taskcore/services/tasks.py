@@ -1,0 +1,155 @@
+"""Tasks: create, read, change, complete, reopen, delete, list."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from taskcore.bootstrap import Deps
+from taskcore.domain.due import parse_due
+from taskcore.domain.task import Priority, Task, TaskChanges, apply_changes, new_task
+from taskcore.errors import (
+    DependencyUnavailable,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    Unauthorized,
+    ValidationFailed,
+)
+from taskcore.repositories import UserRecord
+from taskcore.repositories.tasks import TaskWrite, WriteOutcome
+from taskcore.schemas import TaskCreate, TaskUpdate, validate
+
+# A user's writes are serialised by the change sequence; concurrent writers retry on
+# fresh data. Back-off is short and jittered: conflicts clear in milliseconds.
+_WRITE_ATTEMPTS = 12
+_BACKOFF_SECONDS = 0.004
+
+Edit = Callable[[Task], Task | None]
+
+
+def create_task(deps: Deps, user_id: str, body: Any) -> Task:
+    """Create a task from a request body."""
+    request = validate(TaskCreate, body)
+    changes = _changes(request.model_dump(), request.model_fields_set | {"title"})
+    task_id = deps.new_id()
+    for attempt in range(_WRITE_ATTEMPTS):
+        user = _require_user(deps, user_id)
+        if user.task_count >= deps.settings.max_tasks_per_user:
+            raise ValidationFailed(
+                [FieldError("body", f"at most {deps.settings.max_tasks_per_user} tasks per user")]
+            )
+        task = new_task(task_id, user_id, changes, deps.clock())
+        outcome = deps.tasks.write(user, TaskWrite(task, expected_version=None), deps.clock())
+        if outcome is WriteOutcome.COMMITTED:
+            deps.user_cache.bump(user_id)
+            return task
+        if outcome is WriteOutcome.TASK_CHANGED:
+            return _require_task(deps, user_id, task_id)  # an earlier attempt committed
+        _pause(attempt)
+    raise _busy()
+
+
+def get_task(deps: Deps, user_id: str, task_id: str) -> Task:
+    """A task of this user: served from Redis when cached, else one ``GetItem``."""
+    cache = deps.user_cache
+    generation = cache.generation(user_id)
+    name = f"task:{task_id}"
+    if generation is not None:
+        cached = cache.get_json(user_id, generation, name)
+        if cached is not None:
+            return Task.from_snapshot(cached)
+    task = _require_task(deps, user_id, task_id)
+    if generation is not None:
+        cache.put_json(user_id, generation, name, task.to_snapshot())
+    return task
+
+
+def update_task(
+    deps: Deps, user_id: str, task_id: str, body: Any, if_match: str | None = None
+) -> Task:
+    """Apply a partial update; ``If-Match`` makes it conditional on the version."""
+    request = validate(TaskUpdate, body)
+    changes = _changes(request.model_dump(), request.model_fields_set)
+    return _edit(deps, user_id, task_id, if_match, _applying(deps, changes))
+
+
+def set_completed(deps: Deps, user_id: str, task_id: str, completed: bool) -> Task:
+    """Complete or reopen a task; doing it twice changes nothing."""
+    return _edit(deps, user_id, task_id, None, _applying(deps, TaskChanges(completed=completed)))
+
+
+def delete_task(deps: Deps, user_id: str, task_id: str, if_match: str | None = None) -> None:
+    """Delete a task, leaving a tombstone for sync."""
+    _edit(deps, user_id, task_id, if_match, lambda t: None)
+
+
+def _edit(deps: Deps, user_id: str, task_id: str, if_match: str | None, edit: Edit) -> Task:
+    """Read-modify-write with optimistic concurrency.
+
+    Without ``If-Match`` a lost race is retried on the fresh task, so two partial updates
+    of different fields both take effect; with it, a changed version is a 412.
+    """
+    for attempt in range(_WRITE_ATTEMPTS):
+        user, task = deps.tasks.load_for_write(user_id, task_id)
+        if user is None:
+            raise Unauthorized("The account no longer exists")
+        if task is None:
+            raise NotFound(f"No task {task_id}")
+        if if_match is not None and not task.matches_etag(if_match):
+            raise PreconditionFailed(f"The task is at version {task.version}")
+        updated = edit(task)
+        if updated is task:
+            return task  # nothing to change: no write, no new version
+        change = TaskWrite(updated or task, expected_version=task.version, delete=updated is None)
+        outcome = deps.tasks.write(user, change, deps.clock())
+        if outcome is WriteOutcome.COMMITTED:
+            deps.user_cache.bump(user_id)
+            return change.task
+        _pause(attempt)
+    raise _busy()
+
+
+def _applying(deps: Deps, changes: TaskChanges) -> Edit:
+    return lambda task: apply_changes(task, changes, deps.clock())
+
+
+def _changes(values: dict[str, Any], present: set[str]) -> TaskChanges:
+    nulls = [name for name in present if values.get(name) is None and name != "due_at"]
+    if nulls:
+        raise ValidationFailed([FieldError(name, "may not be null") for name in sorted(nulls)])
+    due_given = "due_at" in present
+    due_value = values.get("due_at")
+    return TaskChanges(
+        title=values["title"] if "title" in present else None,
+        description=values["description"] if "description" in present else None,
+        due=parse_due(due_value) if due_given and due_value is not None else None,
+        clear_due=due_given and due_value is None,
+        priority=Priority(values["priority"]) if values.get("priority") else None,
+        tags=tuple(values["tags"]) if "tags" in present and values["tags"] is not None else None,
+        completed=values["completed"] if "completed" in present else None,
+    )
+
+
+def _require_user(deps: Deps, user_id: str) -> UserRecord:
+    user = deps.users.get(user_id)
+    if user is None:
+        raise Unauthorized("The account no longer exists")
+    return user
+
+
+def _require_task(deps: Deps, user_id: str, task_id: str) -> Task:
+    task = deps.tasks.get(user_id, task_id)
+    if task is None:
+        raise NotFound(f"No task {task_id}")
+    return task
+
+
+def _pause(attempt: int) -> None:
+    time.sleep(_BACKOFF_SECONDS * (attempt + 1) * random.uniform(0.5, 1.5))  # noqa: S311
+
+
+def _busy() -> DependencyUnavailable:
+    return DependencyUnavailable("Too many concurrent changes; retry shortly", retry_after=1)

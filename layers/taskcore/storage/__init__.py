@@ -1,0 +1,18 @@
+"""DynamoDB storage: models, table binding and creation, request counting."""
+
+from __future__ import annotations
+
+from taskcore.storage.calls import DynamoCallCounter
+from taskcore.storage.models import ALL_MODELS, AuthModel, TaskModel, UserModel
+from taskcore.storage.tables import bind, create_tables, delete_tables
+
+__all__ = [
+    "ALL_MODELS",
+    "AuthModel",
+    "DynamoCallCounter",
+    "TaskModel",
+    "UserModel",
+    "bind",
+    "create_tables",
+    "delete_tables",
+]

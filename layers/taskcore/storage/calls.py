@@ -1,0 +1,93 @@
+"""Counting DynamoDB requests and items read, through botocore's event hooks.
+
+Tests assert the per-operation budgets of DESIGN.md section 4 with this counter, and the
+benchmarks print the same figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+
+
+@dataclass
+class DynamoCallCounter:
+    """Counts requests by operation name and the items they read."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    by_table: Counter[tuple[str, str]] = field(default_factory=Counter)
+    items_read: int = 0
+    _clients: list[Any] = field(default_factory=list)
+
+    def attach(self, models: tuple[type[Model], ...], connection: Connection) -> None:
+        """Start counting the requests of these models and of this connection."""
+        clients = [m._get_connection().connection.client for m in models]
+        clients.append(connection.client)
+        for client in {id(c): c for c in clients}.values():
+            client.meta.events.register("before-parameter-build.dynamodb", self._on_request)
+            client.meta.events.register("after-call.dynamodb", self._on_call)
+            self._clients.append(client)
+
+    def detach(self) -> None:
+        """Stop counting."""
+        for client in self._clients:
+            client.meta.events.unregister("before-parameter-build.dynamodb", self._on_request)
+            client.meta.events.unregister("after-call.dynamodb", self._on_call)
+        self._clients.clear()
+
+    def reset(self) -> None:
+        """Forget what was counted so far."""
+        self.calls.clear()
+        self.by_table.clear()
+        self.items_read = 0
+
+    @property
+    def total(self) -> int:
+        """All requests counted."""
+        return sum(self.calls.values())
+
+    def on_table(self, table_suffix: str) -> Counter[str]:
+        """Requests that touched a table whose name ends with ``table_suffix``."""
+        counts: Counter[str] = Counter()
+        for (operation, table), n in self.by_table.items():
+            if table.endswith(table_suffix):
+                counts[operation] += n
+        return counts
+
+    def _on_request(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.calls[model.name] += 1
+        for table in _tables(params):
+            self.by_table[(model.name, table)] += 1
+
+    def _on_call(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        self.items_read += _items_read(model.name, parsed)
+
+
+def _tables(params: dict[str, Any]) -> set[str]:
+    body = params
+    if "TableName" in body:
+        return {str(body["TableName"])}
+    if "RequestItems" in body:
+        return set(body["RequestItems"])
+    names: set[str] = set()
+    for item in body.get("TransactItems", []):
+        for action in item.values():
+            if isinstance(action, dict) and "TableName" in action:
+                names.add(str(action["TableName"]))
+    return names
+
+
+def _items_read(operation: str, parsed: dict[str, Any]) -> int:
+    if operation in ("Query", "Scan"):
+        return int(parsed.get("ScannedCount", parsed.get("Count", 0)))
+    if operation == "GetItem":
+        return 1 if parsed.get("Item") else 0
+    if operation == "BatchGetItem":
+        return sum(len(items) for items in parsed.get("Responses", {}).values())
+    if operation == "TransactGetItems":
+        return sum(1 for r in parsed.get("Responses", []) if r.get("Item"))
+    return 0

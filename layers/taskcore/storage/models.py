@@ -1,0 +1,197 @@
+"""PynamoDB models: the tables and indexes of the service.
+
+Table names and endpoints are bound at start-up by :func:`taskcore.storage.tables.bind`;
+the class-level ``Meta`` values here are placeholders for that.
+
+Key design (DESIGN.md section 4):
+
+* ``users``: one item per account (``USER#<id>``) and one per e-mail address
+  (``EMAIL#<email>``). The e-mail item enforces uniqueness and carries a copy of the
+  credentials and profile, so login is one ``GetItem``. The account item also holds the
+  per-user change sequence that orders writes for sync.
+* ``tasks``: partition ``user_id``; sort key ``T#<ulid>`` for a live task, ``X#<ulid>`` for
+  the tombstone a delete leaves. Local secondary indexes give strongly consistent
+  key-condition queries for each list shape; a sparse global index on an hour bucket of
+  the next notification time serves the due-date job.
+* ``auth``: refresh tokens (by hash), refresh families, rate-limit fallbacks, idempotency.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.models import Model
+
+# Retries against throttling and 5xx are botocore's "standard" mode with capped,
+# jittered back-off; the service layer turns what still fails into a 503.
+RETRY_ATTEMPTS = 4
+
+
+class _BaseMeta:
+    table_name = "unbound"
+    region = "us-east-1"
+    host: str | None = None
+    billing_mode = "PAY_PER_REQUEST"
+    max_retry_attempts = RETRY_ATTEMPTS
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+
+
+class UserModel(Model):
+    """An account (``pk = USER#<id>``) or its e-mail claim (``pk = EMAIL#<email>``)."""
+
+    class Meta(_BaseMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    timezone = UnicodeAttribute(default="UTC")
+    reminder_lead_minutes = NumberAttribute(default=60)
+    password_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    # Only on the USER item: the last change sequence number handed out to a task write,
+    # and the number of live tasks (for the quota).
+    change_seq = NumberAttribute(null=True)
+    task_count = NumberAttribute(null=True)
+
+
+class _LocalIndexMeta:
+    projection = AllProjection()
+
+
+class DueIndex(LocalSecondaryIndex["TaskModel"]):
+    """Live tasks by due instant; tasks without a due date sort last."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_due"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    due_sort = UnicodeAttribute(range_key=True)
+
+
+class StatusDueIndex(LocalSecondaryIndex["TaskModel"]):
+    """Live tasks by completion status, then due instant."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_status_due"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    status_due = UnicodeAttribute(range_key=True)
+
+
+class StatusCreatedIndex(LocalSecondaryIndex["TaskModel"]):
+    """Live tasks by completion status, then creation (the task id is time-sortable)."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_status_created"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    status_created = UnicodeAttribute(range_key=True)
+
+
+class UpdatedIndex(LocalSecondaryIndex["TaskModel"]):
+    """Live tasks by last update."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_updated"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    updated_sort = UnicodeAttribute(range_key=True)
+
+
+class SeqIndex(LocalSecondaryIndex["TaskModel"]):
+    """Live tasks and tombstones in the order their last change committed (sync)."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_seq"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+
+
+class NotifyIndex(GlobalSecondaryIndex["TaskModel"]):
+    """Open tasks with a pending notification, by hour bucket of the notification time."""
+
+    class Meta:
+        index_name = "by_notify_bucket"
+        projection = AllProjection()
+
+    notify_bucket = UnicodeAttribute(hash_key=True)
+    notify_at = UnicodeAttribute(range_key=True)
+
+
+class TaskModel(Model):
+    """A live task (``sk = T#<id>``) or the tombstone of a deleted one (``sk = X#<id>``)."""
+
+    class Meta(_BaseMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+    title = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)  # UTC instant, or the date of an all-day task
+    due_instant = UnicodeAttribute(null=True)  # when it is due, as a sort key (UTC, ms)
+    all_day = BooleanAttribute(null=True)
+    priority = UnicodeAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    completed = BooleanAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=1)
+    seq = NumberAttribute()  # per-user change sequence number of the last change
+    deleted_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    # Index sort keys, present only on live tasks (tombstones fall out of every index).
+    due_sort = UnicodeAttribute(null=True)
+    status_due = UnicodeAttribute(null=True)
+    status_created = UnicodeAttribute(null=True)
+    updated_sort = UnicodeAttribute(null=True)
+    # Due-date job: set while a notification is pending.
+    notify_bucket = UnicodeAttribute(null=True)
+    notify_at = UnicodeAttribute(null=True)
+    notify_kind = UnicodeAttribute(null=True)
+
+    by_due = DueIndex()
+    by_status_due = StatusDueIndex()
+    by_status_created = StatusCreatedIndex()
+    by_updated = UpdatedIndex()
+    by_seq = SeqIndex()
+    by_notify_bucket = NotifyIndex()
+
+
+class AuthModel(Model):
+    """Refresh tokens (``RT#<sha256>``), refresh families (``FAM#<id>``) and other
+    short-lived security records, each expiring through TTL."""
+
+    class Meta(_BaseMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    family_id = UnicodeAttribute(null=True)
+    spent = BooleanAttribute(null=True)
+    revoked = BooleanAttribute(null=True)
+    payload = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (UserModel, TaskModel, AuthModel)
+LOGICAL_NAMES: dict[type[Model], str] = {
+    UserModel: "users",
+    TaskModel: "tasks",
+    AuthModel: "auth",
+}

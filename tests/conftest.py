@@ -1,0 +1,28 @@
+"""Settings shared by every test: a test stage, fast bcrypt, fake AWS credentials."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+os.environ.update(
+    {
+        "TASKAPP_STAGE": "test",
+        "BCRYPT_COST": "4",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "LOG_LEVEL": "INFO",
+    }
+)
+os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+
+# The Chalice project is not a package: make ``app`` and ``chalicelib`` importable; the
+# local stack's modules (``dynamodb_emulator``, ``stack``) likewise.
+sys.path.insert(0, str(ROOT / "functions"))
+sys.path.insert(1, str(ROOT / "local"))

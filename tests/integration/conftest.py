@@ -1,0 +1,66 @@
+"""Integration fixtures: moto's DynamoDB in process, the real Redis, the Chalice app."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib import deps as app_deps
+from dynamodb_emulator import serialise_dynamodb_requests
+from support import ApiClient, FakeClock
+from taskcore.bootstrap import Deps, bootstrap
+from taskcore.cache import Cache
+from taskcore.config import Settings
+from taskcore.storage import ALL_MODELS, DynamoCallCounter, create_tables
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="package")
+def aws() -> Iterator[Settings]:
+    """moto's DynamoDB, with the tables created once for the package."""
+    serialise_dynamodb_requests()
+    with mock_aws():
+        settings = Settings(TABLE_PREFIX=f"it-{uuid.uuid4().hex[:6]}-")
+        create_tables(settings)
+        yield settings
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def cache() -> Cache:
+    """The real Redis, isolated by a key prefix unique to the test."""
+    return Cache(REDIS_URL, prefix=f"test:{uuid.uuid4().hex[:8]}:", timeout_seconds=0.2)
+
+
+@pytest.fixture
+def deps(aws: Settings, clock: FakeClock, cache: Cache) -> Iterator[Deps]:
+    built = bootstrap(aws, clock=clock, cache=cache)
+    app_deps.use(built)
+    yield built
+    app_deps.use(None)
+
+
+@pytest.fixture
+def api(deps: Deps) -> Iterator[ApiClient]:
+    from app import app
+
+    with Client(app) as client:
+        yield ApiClient(client.http)
+
+
+@pytest.fixture
+def calls(deps: Deps) -> Iterator[DynamoCallCounter]:
+    """Counts DynamoDB requests (by operation and table) made during the test."""
+    counter = DynamoCallCounter()
+    counter.attach(ALL_MODELS, deps.connection)
+    yield counter
+    counter.detach()

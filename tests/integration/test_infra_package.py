@@ -1,0 +1,140 @@
+"""``python -m infra.package`` on the real app: a template cfn-lint accepts, a deployment
+package without the core, and a layer that holds everything the core imports."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped, unused-ignore]
+from cfnlint.api import lint_file  # type: ignore[import-untyped, unused-ignore]
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from infra import build_layer, package, policy_check  # noqa: E402
+
+STAGES = ("dev", "prod")
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each stage packaged once; the layer without third-party wheels (see the layer test)."""
+    out = tmp_path_factory.mktemp("dist")
+    return {stage: package.package(stage, out, layer_dependencies=False) for stage in STAGES}
+
+
+def load(stage_dir: Path) -> dict[str, Any]:
+    template: dict[str, Any] = yaml.safe_load((stage_dir / "sam.yaml").read_text())
+    return template
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_cfn_lint_accepts_the_packaged_template(packaged: dict[str, Path], stage: str) -> None:
+    matches = lint_file(packaged[stage] / "sam.yaml")
+    assert [str(m) for m in matches] == []
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_function_runs_as_the_one_checked_role(packaged: dict[str, Path], stage: str) -> None:
+    template = load(packaged[stage])
+    resources = template["Resources"]
+    roles = [n for n, r in resources.items() if r["Type"] == "AWS::IAM::Role"]
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    assert roles == ["FunctionRole"]
+    assert functions
+    for function in functions:
+        properties = function["Properties"]
+        assert properties["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+        # Globals supply these; a function-level value would replace or extend them.
+        assert not properties.keys() & {"VpcConfig", "Layers", "Policies", "LoggingConfig"}
+    assert policy_check.violations(template) == []
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_parameters_are_pinned_to_the_stage(packaged: dict[str, Path], stage: str) -> None:
+    parameters = load(packaged[stage])["Parameters"]
+    assert parameters["Stage"]["AllowedValues"] == [stage]
+    assert parameters["TablePrefix"]["AllowedValues"] == [f"taskapp-{stage}-"]
+
+
+def test_the_deployment_package_holds_the_handlers_not_the_core(
+    packaged: dict[str, Path],
+) -> None:
+    with zipfile.ZipFile(packaged["dev"] / "deployment.zip") as archive:
+        names = archive.namelist()
+    assert "app.py" in names
+    assert any(name.startswith("chalicelib/handlers/") for name in names)
+    assert not [name for name in names if name.startswith("taskcore/")]
+
+
+def test_the_artifacts_the_template_names_are_beside_it(packaged: dict[str, Path]) -> None:
+    template = load(packaged["dev"])
+    uris = {
+        r["Properties"].get("CodeUri") or r["Properties"].get("ContentUri")
+        for r in template["Resources"].values()
+        if r["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion")
+    }
+    assert uris == {"./deployment.zip", "./layer.zip"}
+    with zipfile.ZipFile(packaged["dev"] / "layer.zip") as archive:
+        assert "python/taskcore/__init__.py" in archive.namelist()
+
+
+# What the python3.11 Lambda runtime brings besides the standard library.
+LAMBDA_RUNTIME_MODULES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "dateutil",
+    "six",
+    "urllib3",
+)
+
+# Imports every taskcore module in an interpreter without site-packages (-S), with only the
+# unpacked layer and the runtime's own modules on sys.path, as on Lambda: a dependency missing
+# from the layer is an ImportError here, an optional one is skipped as it would be there.
+IMPORT_EVERYTHING = textwrap.dedent(
+    """
+    import importlib, pkgutil, sys
+    layer, runtime = sys.argv[1:3]
+    sys.path[:0] = [layer, runtime]
+    import taskcore
+    assert taskcore.__file__.startswith(layer), taskcore.__file__
+    for module in pkgutil.walk_packages(taskcore.__path__, "taskcore."):
+        importlib.import_module(module.name)
+    """
+)
+
+
+def lambda_runtime_modules(directory: Path) -> Path:
+    """A directory with (links to) the modules the Lambda runtime provides."""
+    directory.mkdir()
+    for name in LAMBDA_RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin is not None, name
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (directory / source.name).symlink_to(source)
+    return directory
+
+
+def test_the_full_layer_holds_everything_the_core_imports(tmp_path: Path) -> None:
+    layer = build_layer.build_layer(tmp_path / "layer.zip")
+    with zipfile.ZipFile(layer) as archive:
+        archive.extractall(tmp_path / "opt")
+    runtime = lambda_runtime_modules(tmp_path / "runtime")
+    command = [sys.executable, "-S", "-E", "-c", IMPORT_EVERYTHING]
+    result = subprocess.run(
+        [*command, str(tmp_path / "opt" / "python"), str(runtime)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,219 @@
+"""infra/resources.yaml, functions/.chalice/config.json and the packaging rules, without I/O
+beyond reading those files."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice.package import YAMLTemplateSerializer
+
+from taskcore.storage.models import LOGICAL_NAMES
+from taskcore.storage.tables import TTL_ATTRIBUTES
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from infra import build_layer, package  # noqa: E402
+
+Template = dict[str, Any]
+STAGES = ("dev", "prod")
+PLACEHOLDER = "arn:aws:iam::000000000000:role/replaced-by-infra-package"
+
+
+@pytest.fixture
+def template() -> Template:
+    text = (ROOT / "infra" / "resources.yaml").read_text()
+    loaded: Template = YAMLTemplateSerializer().load_template(text)
+    return loaded
+
+
+@pytest.fixture
+def config() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((ROOT / "functions/.chalice/config.json").read_text())
+    return loaded
+
+
+def of_type(template: Template, kind: str) -> dict[str, dict[str, Any]]:
+    return {n: r for n, r in template["Resources"].items() if r["Type"] == kind}
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def test_one_table_per_model_named_by_the_prefix(template: Template) -> None:
+    names = {
+        r["Properties"]["TableName"]["Fn::Sub"]
+        for r in of_type(template, "AWS::DynamoDB::Table").values()
+    }
+    assert names == {f"${{TablePrefix}}{base}" for base in LOGICAL_NAMES.values()}
+
+
+def test_tables_are_on_demand_encrypted_recoverable_and_retained(template: Template) -> None:
+    for name, table in of_type(template, "AWS::DynamoDB::Table").items():
+        properties = table["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST", name
+        assert properties["SSESpecification"] == {"SSEEnabled": True}, name
+        assert properties["PointInTimeRecoverySpecification"] == {
+            "PointInTimeRecoveryEnabled": True
+        }, name
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_ttl_is_on_the_attributes_the_core_expires(template: Template) -> None:
+    ttl = {
+        table["Properties"]["TableName"]["Fn::Sub"].removeprefix("${TablePrefix}"): table[
+            "Properties"
+        ].get("TimeToLiveSpecification")
+        for table in of_type(template, "AWS::DynamoDB::Table").values()
+    }
+    assert {base: spec["AttributeName"] for base, spec in ttl.items() if spec} == TTL_ATTRIBUTES
+    assert all(spec["Enabled"] for spec in ttl.values() if spec)
+
+
+# --- network, cache, functions ------------------------------------------------------------------
+
+
+def test_redis_is_encrypted_and_reachable_only_from_the_functions(template: Template) -> None:
+    redis = template["Resources"]["RedisReplicationGroup"]["Properties"]
+    assert redis["TransitEncryptionEnabled"] is True
+    assert redis["AtRestEncryptionEnabled"] is True
+    lambda_sg = {"Fn::GetAtt": ["LambdaSecurityGroup", "GroupId"]}
+    redis_sg = {"Fn::GetAtt": ["RedisSecurityGroup", "GroupId"]}
+    ingress = [
+        r["Properties"]
+        for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == redis_sg
+    ]
+    assert ingress == [
+        {
+            "GroupId": redis_sg,
+            "Description": "Redis from the functions only",
+            "IpProtocol": "tcp",
+            "FromPort": 6379,
+            "ToPort": 6379,
+            "SourceSecurityGroupId": lambda_sg,
+        }
+    ]
+    assert "SecurityGroupIngress" not in template["Resources"]["RedisSecurityGroup"]["Properties"]
+
+
+def test_no_route_to_the_internet(template: Template) -> None:
+    kinds = {r["Type"] for r in template["Resources"].values()}
+    assert not kinds & {"AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::Route"}
+    endpoint = template["Resources"]["DynamoDbEndpoint"]["Properties"]
+    assert endpoint["VpcEndpointType"] == "Gateway"
+    assert endpoint["RouteTableIds"] == [{"Ref": "PrivateRouteTable"}]
+
+
+def test_every_function_gets_layer_vpc_redis_and_logs(template: Template) -> None:
+    function = template["Globals"]["Function"]
+    assert function["Layers"] == [{"Ref": "CoreLayer"}]
+    assert len(function["VpcConfig"]["SubnetIds"]) == 2
+    assert function["VpcConfig"]["SecurityGroupIds"] == [
+        {"Fn::GetAtt": ["LambdaSecurityGroup", "GroupId"]}
+    ]
+    assert function["Environment"]["Variables"]["REDIS_URL"]["Fn::Sub"].startswith("rediss://")
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
+
+
+# --- config.json --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_configures_the_core(config: dict[str, Any], stage: str) -> None:
+    env = package.stage_environment(config, stage)
+    assert env["TASKAPP_STAGE"] == stage
+    assert env["TABLE_PREFIX"] == f"taskapp-{stage}-"
+    assert env["JWT_SECRET_PARAMETER"] == f"/taskapp/{stage}/jwt-secret"
+    assert env["LOG_LEVEL"]
+    assert "JWT_SECRET" not in env  # the secret never sits in the Lambda configuration
+
+
+def test_the_role_and_layer_come_from_the_template(config: dict[str, Any]) -> None:
+    assert package.load_config(ROOT / "functions")["iam_role_arn"] == PLACEHOLDER
+    assert config["automatic_layer"] is False
+    requirements = ROOT / "functions" / "requirements.txt"
+    lines = requirements.read_text().splitlines() if requirements.exists() else []
+    assert not [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_a_template_variable_in_config_is_refused(config: dict[str, Any]) -> None:
+    config["stages"]["dev"]["environment_variables"]["REDIS_URL"] = "redis://localhost"
+    with pytest.raises(package.PackagingError, match="REDIS_URL"):
+        package.stage_environment(config, "dev")
+
+
+# --- finalising the packaged template ----------------------------------------------------------
+
+
+def chalice_like(template: Template) -> Template:
+    template["Resources"]["APIHandler"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {"Role": PLACEHOLDER, "Runtime": "python3.11"},
+    }
+    return template
+
+
+def test_finalise_gives_every_function_the_role_and_pins_the_stage(template: Template) -> None:
+    env = {"TASKAPP_STAGE": "prod", "TABLE_PREFIX": "p-", "JWT_SECRET_PARAMETER": "/x"}
+    finalised = chalice_like(template)
+    package.finalise(finalised, role_placeholder=PLACEHOLDER, env=env)
+    role = finalised["Resources"]["APIHandler"]["Properties"]["Role"]
+    assert role == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+    parameters = finalised["Parameters"]
+    assert parameters["Stage"]["AllowedValues"] == [parameters["Stage"]["Default"]] == ["prod"]
+    assert parameters["TablePrefix"]["AllowedValues"] == ["p-"]
+    assert parameters["JwtSecretParameterName"]["Default"] == "/x"
+
+
+def test_finalise_refuses_a_function_with_another_role(template: Template) -> None:
+    finalised = chalice_like(template)
+    finalised["Resources"]["APIHandler"]["Properties"]["Role"] = "arn:aws:iam::1:role/admin"
+    with pytest.raises(package.PackagingError, match="APIHandler"):
+        package.finalise(finalised, role_placeholder=PLACEHOLDER, env={})
+
+
+def zip_of(tmp_path: Path, *names: str) -> Path:
+    path = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in names:
+            archive.writestr(name, "")
+    return path
+
+
+def test_the_deployment_package_may_hold_only_the_handlers(tmp_path: Path) -> None:
+    handlers = ("app.py", "chalice/app.py", "chalicelib/handlers/health.py")
+    assert package.deployment_package_problems(zip_of(tmp_path, *handlers)) == []
+    duplicated = zip_of(tmp_path, *handlers, "taskcore/config.py", "pydantic/main.py")
+    assert len(package.deployment_package_problems(duplicated)) == 2
+
+
+# --- layer contents -----------------------------------------------------------------------------
+
+
+def test_layer_requirements_are_the_installed_runtime_closure() -> None:
+    pins = dict(line.split("==") for line in build_layer.runtime_requirements())
+    assert {"pynamodb", "pydantic", "pydantic-core", "bcrypt", "pyjwt", "redis"} <= pins.keys()
+    # Provided by the Lambda runtime, packed by Chalice, or only for development.
+    assert not pins.keys() & {"boto3", "botocore", "chalice", "pytest", "moto", "gunicorn"}
+
+
+def test_layer_zip_is_reproducible(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "python" / "pkg").mkdir(parents=True)
+    (source / "python" / "pkg" / "b.py").write_text("B = 1\n")
+    (source / "python" / "pkg" / "a.py").write_text("A = 1\n")
+    first, second = tmp_path / "1.zip", tmp_path / "2.zip"
+    build_layer.write_reproducible_zip(source, first)
+    (source / "python" / "pkg" / "a.py").touch()  # a newer mtime changes nothing
+    build_layer.write_reproducible_zip(source, second)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(first.read_bytes())) as archive:
+        assert archive.namelist() == ["python/pkg/a.py", "python/pkg/b.py"]

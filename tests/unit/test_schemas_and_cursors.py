@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import pytest
+
+from taskcore.config import Settings
+from taskcore.cursors import CursorCodec, Position
+from taskcore.errors import BadRequest, ConfigurationError, ValidationFailed
+from taskcore.schemas import (
+    ListParams,
+    RegisterRequest,
+    TaskCreate,
+    TaskUpdate,
+    validate,
+    validate_query,
+)
+
+
+def _fields(exc: ValidationFailed) -> dict[str, str]:
+    return {e.field: e.message for e in exc.errors}
+
+
+def test_register_normalises_email_and_checks_password_length() -> None:
+    request = validate(RegisterRequest, {"email": "  Ann@Example.COM ", "password": "12345678"})
+    assert request.email == "ann@example.com"
+    with pytest.raises(ValidationFailed) as caught:
+        validate(RegisterRequest, {"email": "nope", "password": "short", "timezone": "Nowhere/X"})
+    assert set(_fields(caught.value)) == {"email", "password", "timezone"}
+
+
+def test_read_only_and_unknown_fields_are_refused() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate(TaskCreate, {"title": "t", "id": "x", "version": 9, "owner": "someone"})
+    assert _fields(caught.value) == {
+        "id": "is read-only",
+        "version": "is read-only",
+        "owner": "is not a known field",
+    }
+
+
+def test_task_fields() -> None:
+    task = validate(TaskCreate, {"title": "  Pay rent ", "tags": ["Home", "home", "bills"]})
+    assert task.title == "Pay rent"
+    assert task.tags == ["home", "bills"]
+    with pytest.raises(ValidationFailed) as caught:
+        validate(
+            TaskCreate,
+            {
+                "title": "   ",
+                "description": "d" * 10001,
+                "priority": "urgent",
+                "tags": ["a b"],
+                "due_at": "2026-05-01T10:00:00",
+            },
+        )
+    assert set(_fields(caught.value)) == {"title", "description", "priority", "tags.0", "due_at"}
+    with pytest.raises(ValidationFailed):
+        validate(TaskCreate, {"title": "t", "tags": [f"t{i}" for i in range(21)]})
+    with pytest.raises(ValidationFailed):
+        validate(TaskCreate, {"title": "t", "completed": "yes"})
+
+
+def test_patch_distinguishes_null_from_absent() -> None:
+    update = validate(TaskUpdate, {"due_at": None})
+    assert "due_at" in update.model_fields_set
+    assert "due_at" not in validate(TaskUpdate, {}).model_fields_set
+
+
+def test_body_must_be_an_object() -> None:
+    with pytest.raises(ValidationFailed):
+        validate(TaskCreate, ["title"])
+
+
+def test_bad_query_parameters_are_400() -> None:
+    assert validate_query(ListParams, {"limit": "10", "sort": "due_at"}).limit == 10
+    for params in (
+        {"limit": "0"},
+        {"limit": "101"},
+        {"sort": "title"},
+        {"completed": "yes"},
+        {"colour": "red"},
+    ):
+        with pytest.raises(BadRequest):
+            validate_query(ListParams, params)
+
+
+def test_cursors_are_bound_to_user_and_query() -> None:
+    codec = CursorCodec("k" * 40)
+    cursor = codec.encode("u1", "q1", Position(1, {"sk": "T#1"}))
+    assert codec.decode(cursor, "u1", "q1") == Position(1, {"sk": "T#1"})
+    with pytest.raises(BadRequest):
+        codec.decode(cursor, "u2", "q1")
+    with pytest.raises(BadRequest, match="different query"):
+        codec.decode(cursor, "u1", "q2")
+    with pytest.raises(BadRequest):
+        codec.decode(cursor[:-2] + "xx", "u1", "q1")
+    with pytest.raises(BadRequest):
+        CursorCodec("other" * 10).decode(cursor, "u1", "q1")
+
+
+def test_production_refuses_a_missing_or_default_secret() -> None:
+    with pytest.raises(ConfigurationError):
+        Settings(TASKAPP_STAGE="prod")
+    with pytest.raises(ConfigurationError):
+        Settings(TASKAPP_STAGE="dev", JWT_SECRET="short")
+    with pytest.raises(ConfigurationError):
+        Settings(TASKAPP_STAGE="prod", JWT_SECRET="x" * 40, BCRYPT_COST=4)
+    assert Settings(TASKAPP_STAGE="prod", JWT_SECRET="x" * 40, BCRYPT_COST=12).bcrypt_cost == 12

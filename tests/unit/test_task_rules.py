@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from taskcore.domain.due import Due
+from taskcore.domain.task import Priority, TaskChanges, apply_changes, new_task
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def _task():
+    return new_task("01J0", "u1", TaskChanges(title="Write report"), NOW)
+
+
+def test_new_task_defaults() -> None:
+    task = _task()
+    assert task.to_public() == {
+        "id": "01J0",
+        "title": "Write report",
+        "description": "",
+        "due_at": None,
+        "all_day": False,
+        "priority": "normal",
+        "tags": [],
+        "completed": False,
+        "completed_at": None,
+        "created_at": "2026-03-01T12:00:00Z",
+        "updated_at": "2026-03-01T12:00:00Z",
+        "version": 1,
+    }
+    assert task.etag == '"1"'
+
+
+def test_every_change_bumps_the_version_once() -> None:
+    later = NOW + timedelta(minutes=5)
+    changed = apply_changes(
+        _task(), TaskChanges(title="Write the report", priority=Priority.HIGH), later
+    )
+    assert changed.version == 2
+    assert changed.title == "Write the report"
+    assert changed.priority is Priority.HIGH
+    assert changed.updated_at == "2026-03-01T12:05:00Z"
+
+
+def test_a_change_to_the_same_values_is_no_change() -> None:
+    task = _task()
+    assert apply_changes(task, TaskChanges(title="Write report"), NOW + timedelta(hours=1)) is task
+
+
+def test_completing_sets_and_reopening_clears_completed_at() -> None:
+    done = apply_changes(_task(), TaskChanges(completed=True), NOW + timedelta(hours=1))
+    assert done.completed and done.completed_at == "2026-03-01T13:00:00Z"
+    again = apply_changes(done, TaskChanges(completed=True), NOW + timedelta(hours=2))
+    assert again is done
+    reopened = apply_changes(done, TaskChanges(completed=False), NOW + timedelta(hours=3))
+    assert not reopened.completed and reopened.completed_at is None
+    assert reopened.version == 3
+
+
+def test_due_date_can_be_set_and_cleared() -> None:
+    dated = apply_changes(_task(), TaskChanges(due=Due("2026-03-05", True)), NOW)
+    assert dated.to_public()["due_at"] == "2026-03-05" and dated.to_public()["all_day"]
+    cleared = apply_changes(dated, TaskChanges(clear_due=True), NOW)
+    assert cleared.due is None and cleared.version == 3
+
+
+def test_index_keys_put_undated_tasks_last_and_status_first() -> None:
+    keys = _task().index_keys("UTC")
+    assert keys["due_sort"] == "~|01J0"
+    assert keys["status_due"] == "0|~|01J0"
+    assert keys["status_created"] == "0|01J0"
+    dated = apply_changes(_task(), TaskChanges(due=Due("2026-03-05T10:00:00Z", False)), NOW)
+    assert dated.index_keys("UTC")["due_sort"] == "2026-03-05T10:00:00.000Z|01J0"
+
+
+def test_etag_matching() -> None:
+    task = _task()
+    assert task.matches_etag('"1"')
+    assert task.matches_etag('W/"1"')
+    assert task.matches_etag('"7", "1"')
+    assert task.matches_etag("*")
+    assert not task.matches_etag('"2"')
+
+
+def test_snapshot_round_trip() -> None:
+    dated = apply_changes(_task(), TaskChanges(due=Due("2026-03-05", True), tags=("a",)), NOW)
+    assert type(dated).from_snapshot(dated.to_snapshot()) == dated

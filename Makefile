@@ -19,7 +19,7 @@ test: venv system-packages lint
 lint: venv
 	$(BIN)/ruff check layers functions tests local bench infra
 	$(BIN)/ruff format --check layers functions local
-	$(BIN)/mypy layers functions local
+	$(BIN)/mypy layers functions local infra
 
 unit: venv
 	$(BIN)/pytest tests/unit
@@ -51,6 +51,10 @@ $(APT_STAMP):
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 	@mkdir -p $(dir $@) && touch $@
+
+STAGE ?= dev
+package: venv
+	$(BIN)/python -m infra.package $(STAGE)
 
 clean:
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

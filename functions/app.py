@@ -12,16 +12,19 @@ from chalicelib.handlers import (
     complete_task,
     create_task,
     delete_task,
+    due_date_job,
     get_task,
     health,
     list_tasks,
     login,
     logout,
     me,
+    notifications,
     openapi,
     refresh,
     register,
     reopen_task,
+    sync,
     update_task,
 )
 from chalicelib.middleware import request_middleware
@@ -44,6 +47,9 @@ for module in (
     complete_task,
     reopen_task,
     delete_task,
+    sync,
+    notifications,
+    due_date_job,
 ):
     app.register_blueprint(module.bp)
 

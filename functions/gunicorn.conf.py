@@ -25,14 +25,14 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
 # One request at a time per process, as on Lambda: Chalice keeps the current request on
 # the app object, so threads would only queue behind the adapter's lock. Measured with
-# 2 workers on 2 cores (wrk, 16 connections, GET /v1/health), sync and gthread(threads=1)
-# are within noise of each other; sync is the simpler of the two. gthread keeps idle
-# keep-alive connections open, which helps when clients talk to gunicorn directly.
+# 2 workers on 2 cores (wrk -t2 -c16, GET /v1/health, same settings for both servers),
+# sync served 0.7-0.8x of a bare WSGI hello world, gthread (threads=1) 0.6-0.7x: its
+# keep-alive makes the hello world faster, so the app's share weighs more. Sync is also
+# the simpler one; gthread remains available for clients that talk to gunicorn directly.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = 1
-# Only gthread honours keep-alive; it must outlive nginx's upstream keepalive_timeout
-# (60 s by default) would be ideal, but idle connections pin a thread, so keep it short
-# and let nginx reconnect.
+# Keep-alive (gthread only): longer than nginx's upstream keepalive_timeout (4 s), so
+# nginx always drops an idle connection first and never reuses one gunicorn is closing.
 keepalive = 5
 
 # A request that takes longer than this is stuck (API Gateway's own limit is 29 s).

@@ -5,10 +5,10 @@ Each WSGI request is replayed as an API Gateway REST (v1) proxy event and handed
 back. Nothing here knows about the API's routes or semantics, so the container and the
 native stack run the very code that runs on Lambda (DESIGN §5).
 
-The gateway's own answers are reproduced where API Gateway would answer without calling
-Lambda: an unknown path is a 404 and a wrong method a 405 (both ``problem+json``, which is
-what the API's gateway responses are configured to say), and a CORS preflight for a route
-with CORS enabled.
+Where API Gateway answers without calling Lambda, so does this adapter: an unknown path
+is a 404 and a wrong method a 405, both as the API's ``problem+json`` documents (DESIGN §3;
+API Gateway itself says 403 "Missing Authentication Token" unless a gateway response
+rewrites it), and a CORS preflight for a route with CORS enabled is answered here.
 
 This module is on the hot path (DESIGN §6), so route matching is precomputed once and the
 per-request work is a dictionary lookup plus building one event dict.

@@ -78,6 +78,12 @@ def package(
     )
     if problems:
         raise PackagingError("\n".join(problems))
+    for name in unmatched_function_settings(template, config, stage):
+        # Not an error: the setting may be waiting for its function (e.g. the due-date job).
+        print(
+            f"infra.package: warning: config.json configures {name!r}, which the app lacks",
+            file=sys.stderr,
+        )
     template_path.write_text(yaml.safe_dump(template, sort_keys=False))
     return out
 
@@ -143,6 +149,25 @@ def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, 
         # AllowedValues refuses a mismatching --parameter-overrides at deploy time.
         parameters[parameter]["Default"] = env[variable]
         parameters[parameter]["AllowedValues"] = [env[variable]]
+
+
+def unmatched_function_settings(
+    template: dict[str, Any], config: dict[str, Any], stage: str
+) -> list[str]:
+    """Names under ``lambda_functions`` in config.json that no function of the app has
+    (Chalice ignores those silently)."""
+    configured = {
+        *config.get("lambda_functions", {}),
+        *config["stages"][stage].get("lambda_functions", {}),
+    }
+    handlers = [
+        r["Properties"]["Handler"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    ]
+    # Chalice names the REST API's function "api_handler"; the others are app.<function>.
+    present = {"api_handler" if h == "app.app" else h.split(".", 1)[1] for h in handlers}
+    return sorted(configured - present)
 
 
 def deployment_package_problems(path: Path) -> list[str]:

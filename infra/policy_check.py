@@ -24,7 +24,7 @@ TABLE_ACTIONS = frozenset(
     f"dynamodb:{action}"
     for action in (
         "GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem",
-        "BatchGetItem", "BatchWriteItem", "Query", "DescribeTable",
+        "BatchGetItem", "BatchWriteItem", "Query",
     )
 )  # fmt: skip
 INDEX_ACTIONS = frozenset({"dynamodb:Query"})

@@ -6,6 +6,11 @@ before another request's committed write, and the write is lost. The real Dynamo
 no such problem, so the emulator answers one DynamoDB request at a time: it is slower
 under concurrency, but it never loses a write.
 
+It also stops a leak: moto remembers every model object it ever creates (for its
+``/moto-api`` inspection page), and a transaction copies whole tables to be able to undo
+itself, so memory grew with every write times the table size. The emulator forgets them
+after each request.
+
 Run: ``python local/dynamodb_emulator.py -p 8000`` (same arguments as ``moto_server``).
 """
 
@@ -24,13 +29,19 @@ def serialise_dynamodb_requests() -> None:
     global _installed
     if _installed:
         return
+    from moto.core.model_instances import model_data
     from moto.dynamodb.responses import DynamoHandler
 
     original = DynamoHandler.call_action
+    tracked = model_data["dynamodb"]
 
     def call_action(self: Any) -> Any:
         with _lock:
-            return original(self)
+            try:
+                return original(self)
+            finally:
+                for model in tracked.values():
+                    model.instances_tracked = []  # type: ignore[attr-defined]
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
     _installed = True

@@ -35,7 +35,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -57,6 +57,24 @@ _SCRUBBED_ENV = re.compile(r"^(AWS_|DYNAMODB_|REDIS_|TABLE_PREFIX$|JWT_|TASKAPP_
 log = logging.getLogger("taskapp.stack")
 
 Role = Literal["critical", "restart", "optional"]
+
+
+def _die_with_parent_linux() -> None:
+    # Runs in the child between fork and exec: if the launcher dies without cleaning up
+    # (SIGKILL, a test runner's timeout), the kernel sends this process SIGTERM, so no
+    # stack is left behind holding its ports. Only async-signal-safe work happens here:
+    # libc was loaded before the fork.
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+if sys.platform == "linux":
+    import ctypes
+
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+    _PR_SET_PDEATHSIG = 1
+    _die_with_parent: Callable[[], None] | None = _die_with_parent_linux
+else:
+    _die_with_parent = None
 
 
 class StackError(RuntimeError):
@@ -127,6 +145,7 @@ class Child:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the launcher only; it stops us
+                preexec_fn=_die_with_parent,
             )
         self.starts.append(time.monotonic())
 
@@ -198,58 +217,17 @@ class Stack:
 
     def start(self) -> Stack:
         """Start every process and wait until the API answers through nginx."""
-        cfg = self.config
         try:
-            nginx = self._require("nginx", "nginx")
             self._own_redis = self._decide_redis()
+            self._check_ports()  # before anything is installed or started
+            nginx = self._require("nginx", "nginx")
             redis_server = self._require("redis-server", "redis-server") if self._own_redis else ""
-            self._check_ports()
             self._prepare_dirs()
             self.env = self._environment()
-
-            self._spawn(
-                "dynamodb",
-                [
-                    sys.executable,
-                    "-m",
-                    "moto.server",
-                    "-H",
-                    LOCALHOST,
-                    "-p",
-                    str(cfg.dynamodb_port),
-                ],
-                "critical",
-            )
-            if self._own_redis:
-                self._spawn("redis", self._redis_argv(redis_server), "optional")
-            self._wait_for("dynamodb", lambda: _http_status(self.env["DYNAMODB_ENDPOINT_URL"]))
-            if self._own_redis:
-                self._wait_for("redis", lambda: _redis_ping(cfg.redis_port) or None)
+            self._start_stores(redis_server)
             self._create_tables()
-
-            for port in cfg.worker_ports:
-                self._spawn(f"app-{port}", self._gunicorn_argv(port), "restart")
-            for port in cfg.worker_ports:
-                self._wait_for(f"app-{port}", functools.partial(_health, port))
-            self._spawn(
-                "scheduler",
-                [
-                    sys.executable,
-                    str(SCHEDULER),
-                    "--interval",
-                    str(cfg.scheduler_interval),
-                    "--app",
-                    cfg.scheduler_app,
-                ],
-                "restart",
-            )
-
-            self._render_nginx()
-            checked = self.check_nginx_config()
-            if checked.returncode != 0:
-                raise StackError(f"nginx rejects {self.nginx_conf}:\n{checked.stderr.strip()}")
-            self._spawn("nginx", [nginx, *self._nginx_args(), "-g", "daemon off;"], "critical")
-            self._wait_for("nginx", lambda: _health(cfg.port))
+            self._start_apps()
+            self._start_nginx(nginx)
         except BaseException:
             self.stop()
             raise
@@ -258,6 +236,34 @@ class Stack:
         )
         self._supervisor.start()
         return self
+
+    def _start_stores(self, redis_server: str) -> None:
+        cfg = self.config
+        moto = [sys.executable, "-m", "moto.server", "-H", LOCALHOST, "-p", str(cfg.dynamodb_port)]
+        self._spawn("dynamodb", moto, "critical")
+        if self._own_redis:
+            self._spawn("redis", self._redis_argv(redis_server), "optional")
+        self._wait_for("dynamodb", lambda: _http_status(self.env["DYNAMODB_ENDPOINT_URL"]))
+        if self._own_redis:
+            self._wait_for("redis", functools.partial(_redis_ping, cfg.redis_port))
+
+    def _start_apps(self) -> None:
+        cfg = self.config
+        for port in cfg.worker_ports:  # all boot in parallel, then each is awaited
+            self._spawn(f"app-{port}", self._gunicorn_argv(port), "restart")
+        for port in cfg.worker_ports:
+            self._wait_for(f"app-{port}", functools.partial(_health, port))
+        interval = str(cfg.scheduler_interval)
+        scheduler = [sys.executable, str(SCHEDULER), "--interval", interval]
+        self._spawn("scheduler", [*scheduler, "--app", cfg.scheduler_app], "restart")
+
+    def _start_nginx(self, nginx: str) -> None:
+        self.nginx_conf.write_text(self.render_nginx())
+        checked = self.check_nginx_config()
+        if checked.returncode != 0:
+            raise StackError(f"nginx rejects {self.nginx_conf}:\n{checked.stderr.strip()}")
+        self._spawn("nginx", [nginx, *self._nginx_args(nginx), "-g", "daemon off;"], "critical")
+        self._wait_for("nginx", functools.partial(_health, self.config.port))
 
     def _require(self, binary: str, package: str) -> str:
         found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
@@ -341,40 +347,17 @@ class Stack:
         return child
 
     def _redis_argv(self, redis_server: str) -> list[str]:
-        return [
-            redis_server,
-            "--port",
-            str(self.config.redis_port),
-            "--bind",
-            LOCALHOST,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--dir",
-            str(self.run_dir / "redis"),
-        ]
+        # A cache only (DESIGN §4): nothing is persisted.
+        port = str(self.config.redis_port)
+        options = ["--port", port, "--bind", LOCALHOST, "--save", "", "--appendonly", "no"]
+        return [redis_server, *options, "--daemonize", "no", "--dir", str(self.run_dir / "redis")]
 
     def _gunicorn_argv(self, port: int) -> list[str]:
         cfg = self.config
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(GUNICORN_CONFIG),
-            "--bind",
-            f"{LOCALHOST}:{port}",
-            "--workers",
-            str(cfg.processes_per_worker),
-            "--pythonpath",
-            ",".join([str(FUNCTIONS), *cfg.pythonpath]),
-            "--name",
-            f"taskapp-{port}",
-            cfg.wsgi_app,
-        ]
+        paths = ",".join([str(FUNCTIONS), *cfg.pythonpath])
+        gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG)]
+        where = ["--bind", f"{LOCALHOST}:{port}", "--workers", str(cfg.processes_per_worker)]
+        return [*gunicorn, *where, "--pythonpath", paths, "--name", f"taskapp-{port}", cfg.wsgi_app]
 
     def _create_tables(self) -> None:
         command = list(self.config.setup_command or self._default_setup_command())
@@ -422,29 +405,19 @@ class Stack:
         }
         return render_template(NGINX_TEMPLATE.read_text(), values)
 
-    def _render_nginx(self) -> None:
-        self.nginx_conf.write_text(self.render_nginx())
-
-    def _nginx_args(self) -> list[str]:
-        return [
-            "-p",
-            str(self.nginx_dir),
-            "-c",
-            str(self.nginx_conf),
-            "-e",
-            str(self.log_dir / "nginx-error.log"),
-        ]
+    def _nginx_args(self, nginx: str) -> list[str]:
+        args = ["-p", str(self.nginx_dir), "-c", str(self.nginx_conf)]
+        if _nginx_version(nginx) >= (1, 19, 5):
+            # Messages from before the configuration is read go to our log too, not to
+            # the system's /var/log/nginx (older nginx has no -e).
+            args += ["-e", str(self.log_dir / "nginx-error.log")]
+        return args
 
     def check_nginx_config(self) -> subprocess.CompletedProcess[str]:
         """``nginx -t`` on the rendered configuration."""
         nginx = self._require("nginx", "nginx")
-        return subprocess.run(
-            [nginx, "-t", *self._nginx_args()],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        argv = [nginx, "-t", *self._nginx_args(nginx)]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
 
     def _wait_for(self, name: str, probe: Callable[[], object]) -> None:
         deadline = time.monotonic() + self.config.startup_timeout
@@ -492,10 +465,6 @@ class Stack:
         log.warning("%s exited (%s); restarting it", child.name, code)
         child.start(self.env)
 
-    def iter_logs(self) -> Iterator[Path]:
-        """The log file of every process."""
-        return iter(sorted(self.log_dir.glob("*.log")))
-
     # -- stop --------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -523,6 +492,13 @@ def render_template(template: str, values: dict[str, str]) -> str:
     if missing:
         raise StackError(f"no value for nginx.conf placeholders: {', '.join(missing)}")
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+@functools.cache
+def _nginx_version(nginx: str) -> tuple[int, ...]:
+    done = subprocess.run([nginx, "-v"], capture_output=True, text=True, timeout=10, check=False)
+    found = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", done.stderr + done.stdout)
+    return tuple(int(part) for part in found.groups()) if found else (0, 0, 0)
 
 
 def _port_free(port: int) -> bool:
@@ -626,12 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         log.info("starting (logs in %s)", stack.log_dir)
         stack.start()
-        log.info(
-            "ready: %s  (%d workers on ports %s)",
-            stack.url,
-            len(config.worker_ports),
-            ", ".join(map(str, config.worker_ports)),
-        )
+        ports = ", ".join(map(str, config.worker_ports))
+        log.info("ready: %s  (app workers on ports %s)", stack.url, ports)
         log.info("try: curl %s/v1/health", stack.url)
         log.info("logs: %s/*.log   stop: Ctrl-C", stack.log_dir)
         while not stack.broken.wait(1.0):
@@ -645,6 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("stopping")
         return 0
     finally:
+        # A second Ctrl-C must not cut the clean-up short and leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
 
 

@@ -50,6 +50,14 @@ class Call:
         """The authenticated caller's id."""
         return self.claims.user_id
 
+    @property
+    def client_ip(self) -> str | None:
+        """The caller's address as API Gateway saw it (behind the local nginx, the WSGI
+        adapter puts the peer nginx saw there), for per-client rate limits."""
+        identity = (self._request.context or {}).get("identity") or {}
+        source = identity.get("sourceIp")
+        return str(source) if source else None
+
     def header(self, name: str) -> str | None:
         """A request header (case-insensitive)."""
         value = self._request.headers.get(name)

@@ -45,9 +45,7 @@ def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> R
 def _as_problem(response: Response, rid: str) -> Response:
     body = response.body
     is_chalice_error = (
-        response.status_code >= 400
-        and isinstance(body, dict)
-        and set(body) == {"Code", "Message"}
+        response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}
     )
     if not is_chalice_error or response.headers.get("Content-Type") == PROBLEM_TYPE:
         return response

@@ -26,8 +26,6 @@ class Operation:
     errors: tuple[int, ...] = ()
 
 
-_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
-
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/v1/health"): Operation("Liveness", 200, auth=False),
     ("get", "/v1/ready"): Operation("Readiness", 200, auth=False, errors=(503,)),
@@ -39,7 +37,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Log in", 200, schemas.LoginRequest, schemas.Session, False, errors=(400, 401, 422)
     ),
     ("post", "/v1/auth/refresh"): Operation(
-        "Refresh a session", 200, schemas.RefreshRequest, schemas.Session, False,
+        "Refresh a session",
+        200,
+        schemas.RefreshRequest,
+        schemas.Session,
+        False,
         errors=(400, 401, 422),
     ),
     ("post", "/v1/auth/logout"): Operation("Log out", 204, schemas.LogoutRequest),
@@ -66,6 +68,23 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("post", "/v1/tasks/{task_id}/reopen"): Operation(
         "Reopen a task", 200, response=schemas.TaskOut, errors=(404,)
+    ),
+    ("get", "/v1/sync"): Operation(
+        "Changes since the last sync",
+        200,
+        response=schemas.SyncPage,
+        query=schemas.SyncParams,
+        errors=(400, 410),
+    ),
+    ("get", "/v1/notifications"): Operation(
+        "Due-date notifications",
+        200,
+        response=schemas.NotificationPageOut,
+        query=schemas.NotificationParams,
+        errors=(400,),
+    ),
+    ("post", "/v1/notifications/{notification_id}/read"): Operation(
+        "Mark a notification read", 204, errors=(404,)
     ),
 }
 
@@ -114,7 +133,11 @@ def _operation(method: str, path: str, op: Operation) -> dict[str, Any]:
         "summary": op.summary,
         "responses": _responses(op),
     }
-    parameters: list[dict[str, Any]] = [_TASK_ID] if "{task_id}" in path else []
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in ("task_id", "notification_id")
+        if f"{{{name}}}" in path
+    ]
     if op.query is not None:
         parameters += _query_parameters(op.query)
     if parameters:

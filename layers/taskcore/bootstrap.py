@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pynamodb.connection import Connection
 from ulid import ULID
 
 from taskcore.auth import AccessTokens, PasswordHasher
-from taskcore.cache import Cache, UserCache
+from taskcore.cache import Cache, RateLimiter, UserCache
 from taskcore.clock import Clock, system_clock
 from taskcore.config import Settings, get_settings
 from taskcore.cursors import CursorCodec
-from taskcore.repositories import SessionRepository, TaskRepository, UserRepository
+from taskcore.repositories import (
+    NotificationRepository,
+    SessionRepository,
+    TaskRepository,
+    UserRepository,
+)
 from taskcore.storage import bind
 
 
@@ -25,6 +31,7 @@ class Deps:
     users: UserRepository
     tasks: TaskRepository
     sessions: SessionRepository
+    notifications: NotificationRepository
     hasher: PasswordHasher
     tokens: AccessTokens
     cursors: CursorCodec
@@ -35,6 +42,12 @@ class Deps:
     def user_cache(self) -> UserCache:
         """Per-user cached reads over :attr:`cache`."""
         return UserCache(self.cache)
+
+    @cached_property
+    def limiter(self) -> RateLimiter:
+        """Rate limits over :attr:`cache`; one per process, so its in-memory fallback
+        keeps counting while Redis is down."""
+        return RateLimiter(self.cache)
 
     def new_id(self) -> str:
         """A new time-sortable identifier (ULID) stamped with the injected clock."""
@@ -58,6 +71,7 @@ def bootstrap(
         users=UserRepository(connection),
         tasks=TaskRepository(connection),
         sessions=SessionRepository(connection),
+        notifications=NotificationRepository(connection),
         hasher=PasswordHasher(settings.bcrypt_cost),
         tokens=AccessTokens(
             secret,

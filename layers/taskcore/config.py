@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from taskcore.errors import ConfigurationError
+from taskcore.secrets import apply_jwt_secret_parameter
 
 Stage = Literal["local", "test", "dev", "prod"]
 
@@ -39,6 +40,21 @@ class Settings(BaseSettings):
     )
     bcrypt_cost: int = Field(default=12, ge=4, le=16, alias="BCRYPT_COST")
     max_tasks_per_user: int = Field(default=10_000, ge=1, alias="MAX_TASKS_PER_USER")
+    # Brute-force limits on the credential endpoints (fixed windows; see SECURITY.md).
+    login_max_failures_per_account: int = Field(
+        default=10, ge=1, alias="LOGIN_MAX_FAILURES_PER_ACCOUNT"
+    )
+    login_account_window_seconds: int = Field(
+        default=15 * 60, ge=1, alias="LOGIN_ACCOUNT_WINDOW_SECONDS"
+    )
+    login_max_attempts_per_client: int = Field(
+        default=30, ge=1, alias="LOGIN_MAX_ATTEMPTS_PER_CLIENT"
+    )
+    login_client_window_seconds: int = Field(default=60, ge=1, alias="LOGIN_CLIENT_WINDOW_SECONDS")
+    register_max_per_client: int = Field(default=10, ge=1, alias="REGISTER_MAX_PER_CLIENT")
+    register_client_window_seconds: int = Field(
+        default=3600, ge=1, alias="REGISTER_CLIENT_WINDOW_SECONDS"
+    )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @model_validator(mode="after")
@@ -62,5 +78,6 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings of this process, read once."""
+    """Settings of this process, read once (on AWS, after fetching the JWT secret)."""
+    apply_jwt_secret_parameter()
     return Settings()

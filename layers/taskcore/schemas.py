@@ -252,3 +252,53 @@ def validate_query(model: type[M], params: dict[str, str]) -> M:
     except ValidationError as exc:
         problems = "; ".join(f"{e.field}: {e.message}" for e in map(_field_error, exc.errors()))
         raise BadRequest(f"Bad query parameter: {problems}") from None
+
+
+class SyncParams(_Strict):
+    """Query parameters of ``GET /v1/sync``."""
+
+    since: Annotated[str | None, Field(max_length=1024)] = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+class Tombstone(BaseModel):
+    """A deleted task, as sync reports it."""
+
+    id: str
+    deleted: Literal[True]
+    deleted_at: str
+
+
+class SyncPage(BaseModel):
+    """Reply of ``GET /v1/sync``."""
+
+    changes: list[TaskOut | Tombstone]
+    next_since: str
+    has_more: bool
+
+
+class NotificationParams(_Strict):
+    """Query parameters of ``GET /v1/notifications``."""
+
+    unread: BoolText | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+    cursor: Annotated[str | None, Field(max_length=2048)] = None
+
+
+class Notification(BaseModel):
+    """A due-date notification."""
+
+    id: str
+    type: Literal["due_soon", "overdue"]
+    task_id: str
+    task_title: str
+    due_at: str
+    created_at: str
+    read: bool
+
+
+class NotificationPageOut(BaseModel):
+    """Reply of ``GET /v1/notifications``."""
+
+    items: list[Notification]
+    next_cursor: str | None

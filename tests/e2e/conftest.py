@@ -6,70 +6,11 @@ Everything talks to 127.0.0.1 only; Redis is shared with other tests (it answers
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import socket
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from pathlib import Path
-from types import ModuleType
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
-
-from support import ApiClient, Reply
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_stack_module() -> ModuleType:
-    name = "taskapp_local_stack"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "local" / "stack.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-local_stack = _load_stack_module()
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct ports nothing listens on right now."""
-    with ExitStack() as held:
-        ports = []
-        for _ in range(count):
-            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
-    return ports
-
-
-def make_stack(run_dir: Path, *, workers: int = 3, own_redis: bool = False) -> Any:
-    """A stack on free ports, with fast password hashing and its own Redis key space."""
-    nginx_port, dynamodb_port, redis_port, *app_ports = free_ports(3 + workers)
-    config = local_stack.StackConfig(
-        port=nginx_port,
-        workers=workers,
-        app_ports=tuple(app_ports),
-        dynamodb_port=dynamodb_port,
-        redis_port=redis_port if own_redis else 6379,
-        start_redis=True if own_redis else None,
-        run_dir=run_dir,
-        scheduler_interval=60.0,
-        extra_env={
-            "BCRYPT_COST": "4",
-            "REDIS_KEY_PREFIX": f"e2e:{uuid.uuid4().hex[:8]}:",
-        },
-    )
-    return local_stack.Stack(config)
+from e2e_support import HttpApi, make_stack
 
 
 @pytest.fixture(scope="session")
@@ -79,46 +20,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield running
 
 
-class HttpApi(ApiClient):
-    """The same client interface as the in-process one, over real HTTP through nginx."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(http=None)
-        self.base_url = base_url
-        self.session = requests.Session()
-        self.session.trust_env = False  # never route 127.0.0.1 through a proxy
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-        raw: bytes | str | None = None,
-    ) -> Reply:
-        all_headers = {"Content-Type": "application/json"}
-        if token:
-            all_headers["Authorization"] = f"Bearer {token}"
-        all_headers.update(headers or {})
-        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        response = self.session.request(
-            method, self.base_url + path, headers=all_headers, data=payload, timeout=30
-        )
-        return Reply(response.status_code, dict(response.headers), response.content)
-
-
 @pytest.fixture(scope="session")
 def api(stack: Any) -> HttpApi:
+    """A client of the shared stack, through nginx."""
     return HttpApi(stack.url)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()

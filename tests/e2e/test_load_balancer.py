@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-
-from conftest import HttpApi, make_stack, wait_until
+from e2e_support import HttpApi, make_stack, wait_until
 
 pytestmark = pytest.mark.e2e
 

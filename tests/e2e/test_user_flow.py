@@ -6,8 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
-
-from conftest import HttpApi
+from e2e_support import HttpApi
 
 pytestmark = pytest.mark.e2e
 

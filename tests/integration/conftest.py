@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from chalice.test import Client
+from dynamodb_emulator import serialise_dynamodb_requests
 from moto import mock_aws
 
 from chalicelib import deps as app_deps
-from dynamodb_emulator import serialise_dynamodb_requests
 from support import ApiClient, FakeClock
 from taskcore.bootstrap import Deps, bootstrap
 from taskcore.cache import Cache
@@ -21,13 +21,20 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(scope="package")
-def aws() -> Iterator[Settings]:
-    """moto's DynamoDB, with the tables created once for the package."""
+def moto_dynamodb() -> Iterator[None]:
+    """moto's DynamoDB, in process, for the whole package."""
     serialise_dynamodb_requests()
     with mock_aws():
-        settings = Settings(TABLE_PREFIX=f"it-{uuid.uuid4().hex[:6]}-")
-        create_tables(settings)
-        yield settings
+        yield
+
+
+@pytest.fixture(scope="module")
+def aws(moto_dynamodb: None) -> Settings:
+    """Fresh tables for each test module: moto copies a whole table on every transaction,
+    so tables left large by one module would slow down the next."""
+    settings = Settings(TABLE_PREFIX=f"it-{uuid.uuid4().hex[:6]}-")
+    create_tables(settings)
+    return settings
 
 
 @pytest.fixture

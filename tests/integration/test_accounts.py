@@ -17,7 +17,12 @@ def test_register_returns_a_session(api) -> None:
     reply = api.request(
         "POST",
         "/v1/auth/register",
-        {"email": " Ann@Example.com ", "password": PASSWORD, "name": "Ann", "timezone": "Europe/Paris"},
+        {
+            "email": " Ann@Example.com ",
+            "password": PASSWORD,
+            "name": "Ann",
+            "timezone": "Europe/Paris",
+        },
     )
     assert reply.status == 201
     session = reply.json
@@ -25,26 +30,41 @@ def test_register_returns_a_session(api) -> None:
     assert session["user"]["email"] == "ann@example.com"
     assert session["user"]["timezone"] == "Europe/Paris"
     assert session["user"]["reminder_lead_minutes"] == 60
-    assert set(session["user"]) == {"id", "email", "name", "timezone", "reminder_lead_minutes", "created_at"}
+    assert set(session["user"]) == {
+        "id",
+        "email",
+        "name",
+        "timezone",
+        "reminder_lead_minutes",
+        "created_at",
+    }
     assert "password" not in reply.body.decode().lower()
 
 
 def test_email_is_unique_case_insensitively(api) -> None:
     api.register(email="bob@example.com")
-    reply = api.request("POST", "/v1/auth/register", {"email": "BOB@example.com", "password": PASSWORD})
+    reply = api.request(
+        "POST", "/v1/auth/register", {"email": "BOB@example.com", "password": PASSWORD}
+    )
     _problem(reply, 409)
 
 
 def test_register_validation(api) -> None:
-    reply = api.request("POST", "/v1/auth/register", {"email": "x", "password": "short", "admin": True})
+    reply = api.request(
+        "POST", "/v1/auth/register", {"email": "x", "password": "short", "admin": True}
+    )
     body = _problem(reply, 422)
     assert {e["field"] for e in body["errors"]} == {"email", "password", "admin"}
 
 
 def test_login_refuses_unknown_email_and_wrong_password_alike(api) -> None:
     api.register(email="carol@example.com")
-    wrong = api.request("POST", "/v1/auth/login", {"email": "carol@example.com", "password": "nope-nope"})
-    unknown = api.request("POST", "/v1/auth/login", {"email": "nobody@example.com", "password": PASSWORD})
+    wrong = api.request(
+        "POST", "/v1/auth/login", {"email": "carol@example.com", "password": "nope-nope"}
+    )
+    unknown = api.request(
+        "POST", "/v1/auth/login", {"email": "nobody@example.com", "password": PASSWORD}
+    )
     first, second = _problem(wrong, 401), _problem(unknown, 401)
     assert first["detail"] == second["detail"]
     assert wrong.header("WWW-Authenticate") and unknown.header("WWW-Authenticate")
@@ -54,9 +74,13 @@ def test_login_refuses_unknown_email_and_wrong_password_alike(api) -> None:
 
 def test_long_passwords_count_every_character(api) -> None:
     long = "p" * 100
-    reply = api.request("POST", "/v1/auth/register", {"email": "dave@example.com", "password": long + "1"})
+    reply = api.request(
+        "POST", "/v1/auth/register", {"email": "dave@example.com", "password": long + "1"}
+    )
     assert reply.status == 201
-    bad = api.request("POST", "/v1/auth/login", {"email": "dave@example.com", "password": long + "2"})
+    bad = api.request(
+        "POST", "/v1/auth/login", {"email": "dave@example.com", "password": long + "2"}
+    )
     _problem(bad, 401)
 
 
@@ -70,7 +94,9 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api) -> None:
     # The spent token comes back: someone else has a copy. The whole family is revoked.
     reuse = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     _problem(reuse, 401)
-    _problem(api.request("POST", "/v1/auth/refresh", {"refresh_token": rotated["refresh_token"]}), 401)
+    _problem(
+        api.request("POST", "/v1/auth/refresh", {"refresh_token": rotated["refresh_token"]}), 401
+    )
     _problem(api.request("GET", "/v1/me", token=rotated["access_token"]), 401)
     _problem(api.request("GET", "/v1/me", token=session["access_token"]), 401)
 
@@ -82,28 +108,41 @@ def test_refresh_with_garbage_is_401(api) -> None:
 
 def test_logout_stops_the_access_token_and_its_refresh_family(api) -> None:
     session = api.register()
-    other = api.request("POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD}).json
+    other = api.request(
+        "POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD}
+    ).json
     token = session["access_token"]
     assert api.request("POST", "/v1/auth/logout", token=token).status == 204
     _problem(api.request("GET", "/v1/me", token=token), 401)
-    _problem(api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401)
+    _problem(
+        api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
+    )
     # Another device's session is untouched.
     assert api.request("GET", "/v1/me", token=other["access_token"]).status == 200
 
 
 def test_logout_with_a_refresh_token_of_another_family_revokes_it_too(api) -> None:
     session = api.register()
-    other = api.request("POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD}).json
+    other = api.request(
+        "POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD}
+    ).json
     reply = api.request(
-        "POST", "/v1/auth/logout", {"refresh_token": other["refresh_token"]}, token=session["access_token"]
+        "POST",
+        "/v1/auth/logout",
+        {"refresh_token": other["refresh_token"]},
+        token=session["access_token"],
     )
     assert reply.status == 204
     _problem(api.request("GET", "/v1/me", token=other["access_token"]), 401)
 
 
 def test_missing_and_malformed_credentials_are_401(api) -> None:
-    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer"},
-                    {"Authorization": "Bearer not.a.jwt"}):
+    for headers in (
+        {},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer not.a.jwt"},
+    ):
         reply = api.request("GET", "/v1/me", headers=headers)
         _problem(reply, 401)
         assert reply.header("WWW-Authenticate").startswith("Bearer")
@@ -112,21 +151,33 @@ def test_missing_and_malformed_credentials_are_401(api) -> None:
 def test_profile_update(api) -> None:
     token = api.token()
     reply = api.request(
-        "PATCH", "/v1/me", {"name": "Zed", "timezone": "Asia/Tokyo", "reminder_lead_minutes": 15}, token=token
+        "PATCH",
+        "/v1/me",
+        {"name": "Zed", "timezone": "Asia/Tokyo", "reminder_lead_minutes": 15},
+        token=token,
     )
     assert reply.status == 200
     assert (reply.json["name"], reply.json["timezone"], reply.json["reminder_lead_minutes"]) == (
-        "Zed", "Asia/Tokyo", 15
+        "Zed",
+        "Asia/Tokyo",
+        15,
     )
     assert api.request("GET", "/v1/me", token=token).json["timezone"] == "Asia/Tokyo"
-    body = _problem(api.request("PATCH", "/v1/me", {"reminder_lead_minutes": 10081, "email": "x@y.z"}, token=token), 422)
+    body = _problem(
+        api.request(
+            "PATCH", "/v1/me", {"reminder_lead_minutes": 10081, "email": "x@y.z"}, token=token
+        ),
+        422,
+    )
     assert {e["field"] for e in body["errors"]} == {"reminder_lead_minutes", "email"}
 
 
 def test_profile_change_is_visible_to_login(api) -> None:
     session = api.register()
     api.request("PATCH", "/v1/me", {"name": "New"}, token=session["access_token"])
-    login = api.request("POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD})
+    login = api.request(
+        "POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD}
+    )
     assert login.json["user"]["name"] == "New"
 
 
@@ -137,10 +188,17 @@ def test_delete_account_removes_user_and_tasks(api) -> None:
     assert api.request("DELETE", "/v1/me", token=token).status == 204
     _problem(api.request("GET", "/v1/me", token=token), 401)
     _problem(api.request("GET", f"/v1/tasks/{task['id']}", token=token), 401)
-    login = api.request("POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD})
+    login = api.request(
+        "POST", "/v1/auth/login", {"email": session["user"]["email"], "password": PASSWORD}
+    )
     _problem(login, 401)
     # The address is free again.
-    assert api.request("POST", "/v1/auth/register", {"email": session["user"]["email"], "password": PASSWORD}).status == 201
+    assert (
+        api.request(
+            "POST", "/v1/auth/register", {"email": session["user"]["email"], "password": PASSWORD}
+        ).status
+        == 201
+    )
 
 
 def test_expired_access_token_is_401(api, clock) -> None:
@@ -153,4 +211,6 @@ def test_expired_access_token_is_401(api, clock) -> None:
 def test_refresh_tokens_expire(api, clock) -> None:
     session = api.register()
     clock.advance(days=31)
-    _problem(api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401)
+    _problem(
+        api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
+    )

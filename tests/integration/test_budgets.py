@@ -50,7 +50,9 @@ def test_writes_are_one_read_and_one_transaction(api, calls) -> None:
         ("POST", "/reopen", None),
         ("DELETE", "", None),
     ):
-        counts = _count(calls, lambda: api.request(method, path + suffix, body, token=token))
+        counts = _count(
+            calls, lambda m=method, p=path + suffix, b=body: api.request(m, p, b, token=token)
+        )
         assert counts == Counter({"TransactGetItems": 1, "TransactWriteItems": 1}), method + suffix
 
 
@@ -67,7 +69,9 @@ def test_idempotent_complete_writes_nothing(api, calls) -> None:
 def test_every_list_shape_is_one_query_per_page(api, calls) -> None:
     token = api.token()
     for i in range(12):
-        task = api.create(token, title=f"t{i}", due_at=f"2026-02-{10 + i:02d}T10:00:00Z" if i % 2 else None)
+        task = api.create(
+            token, title=f"t{i}", due_at=f"2026-02-{10 + i:02d}T10:00:00Z" if i % 2 else None
+        )
         if i % 3 == 0:
             api.request("POST", f"/v1/tasks/{task['id']}/complete", token=token)
     api.request("GET", "/v1/me", token=token)
@@ -108,7 +112,9 @@ def test_a_due_range_reads_only_matching_items(api, calls) -> None:
         api.create(token, title=f"t{i}", due_at=f"2026-02-{1 + i % 28:02d}T10:00:00Z")
     api.request("GET", "/v1/me", token=token)
     calls.reset()
-    reply = api.request("GET", "/v1/tasks?due_from=2026-02-05&due_until=2026-02-06&limit=100", token=token)
+    reply = api.request(
+        "GET", "/v1/tasks?due_from=2026-02-05&due_until=2026-02-06&limit=100", token=token
+    )
     assert len(reply.json["items"]) == 2
     # Date bounds are days in the user's time zone: one GetItem for the account, then one
     # Query that reads the two matching tasks and nothing else.

@@ -37,13 +37,18 @@ def seeded(aws):
     """
     from taskcore.bootstrap import bootstrap
     from taskcore.cache import Cache
-    from taskcore.services import accounts, tasks as task_service
+    from taskcore.services import accounts
+    from taskcore.services import tasks as task_service
 
     clock = FakeClock(now=FakeClock().now - timedelta(hours=1))
     deps = bootstrap(aws, clock=clock, cache=Cache(None))
     session = accounts.register(
-        deps, {"email": f"big-{uuid.uuid4().hex[:8]}@example.com", "password": "correct horse",
-               "timezone": "America/New_York"}
+        deps,
+        {
+            "email": f"big-{uuid.uuid4().hex[:8]}@example.com",
+            "password": "correct horse",
+            "timezone": "America/New_York",
+        },
     )
     user_id = session["user"]["id"]
     rng = random.Random(7)
@@ -108,12 +113,12 @@ def test_due_sort_puts_undated_last_both_ways(api, big_list) -> None:
     assert [t["id"] for t in ascending[: len(dated)]] == [
         t["id"] for t in sorted(dated, key=lambda t: (_deadline(t), t["id"]))
     ]
-    assert {t["id"] for t in ascending[len(dated):]} == {t["id"] for t in undated}
+    assert {t["id"] for t in ascending[len(dated) :]} == {t["id"] for t in undated}
     descending = _all_pages(api, token, "sort=-due_at", 40)
     assert [t["id"] for t in descending[: len(dated)]] == [
         t["id"] for t in sorted(dated, key=lambda t: (_deadline(t), t["id"]), reverse=True)
     ]
-    assert {t["id"] for t in descending[len(dated):]} == {t["id"] for t in undated}
+    assert {t["id"] for t in descending[len(dated) :]} == {t["id"] for t in undated}
 
 
 def test_due_range_in_the_users_time_zone(api, big_list) -> None:
@@ -132,8 +137,10 @@ def test_due_range_sorted_by_creation(api, big_list) -> None:
     query = "due_from=2026-03-05T00:00:00Z&due_until=2026-03-20T00:00:00Z&completed=false"
     items = _all_pages(api, token, query, 6)
     expected = [
-        t for t in reversed(tasks)
-        if t["due_at"] and not t["completed"]
+        t
+        for t in reversed(tasks)
+        if t["due_at"]
+        and not t["completed"]
         and "2026-03-05T00:00:00.000Z" <= _deadline(t) <= "2026-03-20T00:00:00.000Z"
     ]
     assert expected and [t["id"] for t in items] == [t["id"] for t in expected]
@@ -174,14 +181,25 @@ def test_cursor_is_bound_to_user_and_query(api, big_list) -> None:
     assert api.request("GET", f"/v1/tasks?limit=5&cursor={cursor}", token=token).status == 200
     other = api.token()
     assert api.request("GET", f"/v1/tasks?limit=5&cursor={cursor}", token=other).status == 400
-    assert api.request("GET", f"/v1/tasks?completed=true&cursor={cursor}", token=token).status == 400
+    assert (
+        api.request("GET", f"/v1/tasks?completed=true&cursor={cursor}", token=token).status == 400
+    )
     assert api.request("GET", "/v1/tasks?cursor=forged", token=token).status == 400
 
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=101", "limit=x", "sort=title", "completed=maybe", "due_from=tomorrow",
-     "due_from=2026-03-05T10:00:00", "due_from=2026-03-06&due_until=2026-03-05", "colour=red"],
+    [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "sort=title",
+        "completed=maybe",
+        "due_from=tomorrow",
+        "due_from=2026-03-05T10:00:00",
+        "due_from=2026-03-06&due_until=2026-03-05",
+        "colour=red",
+    ],
 )
 def test_bad_query_parameters(api, query: str) -> None:
     reply = api.request("GET", f"/v1/tasks?{query}", token=api.token())
@@ -192,7 +210,9 @@ def test_all_day_tasks_follow_the_users_time_zone(api, clock) -> None:
     token = api.token(timezone="Pacific/Auckland")
     # 2026-03-01 ends in Auckland (UTC+13) at 2026-03-01T10:59:59.999Z; the clock says 12:00Z.
     task = api.create(token, due_at="2026-03-01")
-    assert [t["id"] for t in api.request("GET", "/v1/tasks?overdue=true", token=token).json["items"]] == [task["id"]]
+    assert [
+        t["id"] for t in api.request("GET", "/v1/tasks?overdue=true", token=token).json["items"]
+    ] == [task["id"]]
     la = api.token(timezone="America/Los_Angeles")
     api.create(la, due_at="2026-03-01")
     assert api.request("GET", "/v1/tasks?overdue=true", token=la).json["items"] == []

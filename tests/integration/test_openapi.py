@@ -23,4 +23,11 @@ def test_request_schemas_are_the_validation_schemas(api) -> None:
     create = spec["components"]["schemas"]["TaskCreate"]
     assert create["additionalProperties"] is False
     assert create["required"] == ["title"]
-    assert set(create["properties"]) == {"title", "description", "due_at", "priority", "tags", "completed"}
+    assert set(create["properties"]) == {
+        "title",
+        "description",
+        "due_at",
+        "priority",
+        "tags",
+        "completed",
+    }

@@ -17,8 +17,13 @@ def test_whole_task_flow(api) -> None:
     created = api.request(
         "POST",
         "/v1/tasks",
-        {"title": "Buy groceries", "description": "milk, eggs", "due_at": "2026-03-02T18:00:00+01:00",
-         "priority": "high", "tags": ["Home", "errands"]},
+        {
+            "title": "Buy groceries",
+            "description": "milk, eggs",
+            "due_at": "2026-03-02T18:00:00+01:00",
+            "priority": "high",
+            "tags": ["Home", "errands"],
+        },
         token=token,
     )
     assert created.status == 201
@@ -31,7 +36,12 @@ def test_whole_task_flow(api) -> None:
     got = api.request("GET", f"/v1/tasks/{task['id']}", token=token)
     assert got.status == 200 and got.json == task
 
-    patched = api.request("PATCH", f"/v1/tasks/{task['id']}", {"title": "Buy food", "due_at": "2026-03-03"}, token=token)
+    patched = api.request(
+        "PATCH",
+        f"/v1/tasks/{task['id']}",
+        {"title": "Buy food", "due_at": "2026-03-03"},
+        token=token,
+    )
     assert patched.status == 200
     assert patched.json["title"] == "Buy food" and patched.json["due_at"] == "2026-03-03"
     assert patched.json["all_day"] is True and patched.json["version"] == 2
@@ -60,7 +70,9 @@ def test_patch_can_clear_the_due_date_and_rejects_null_title(api) -> None:
     task = api.create(token, due_at="2026-03-05")
     cleared = api.request("PATCH", f"/v1/tasks/{task['id']}", {"due_at": None}, token=token)
     assert cleared.json["due_at"] is None and cleared.json["all_day"] is False
-    body = _problem(api.request("PATCH", f"/v1/tasks/{task['id']}", {"title": None}, token=token), 422)
+    body = _problem(
+        api.request("PATCH", f"/v1/tasks/{task['id']}", {"title": None}, token=token), 422
+    )
     assert body["errors"][0]["field"] == "title"
 
 
@@ -109,7 +121,9 @@ def test_another_users_task_is_404_on_every_route(api) -> None:
 )
 def test_bad_bodies(api, raw: str, content_type: str, status: int) -> None:
     token = api.token()
-    reply = api.request("POST", "/v1/tasks", raw=raw, token=token, headers={"Content-Type": content_type})
+    reply = api.request(
+        "POST", "/v1/tasks", raw=raw, token=token, headers={"Content-Type": content_type}
+    )
     _problem(reply, status)
 
 
@@ -118,7 +132,13 @@ def test_validation_errors_name_each_field(api) -> None:
     reply = api.request(
         "POST",
         "/v1/tasks",
-        {"title": "", "due_at": "2026-03-01T10:00:00", "priority": "urgent", "id": "mine", "completed_at": "x"},
+        {
+            "title": "",
+            "due_at": "2026-03-01T10:00:00",
+            "priority": "urgent",
+            "id": "mine",
+            "completed_at": "x",
+        },
         token=token,
     )
     body = _problem(reply, 422)

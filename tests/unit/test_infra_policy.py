@@ -52,12 +52,14 @@ def test_the_role_grants_what_the_functions_need(template: Template) -> None:
     assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"} <= set(
         tables["Action"]
     )
-    assert {r["Fn::GetAtt"][0] for r in tables["Resource"]} == {
-        "UsersTable",
-        "TasksTable",
-        "AuthTable",
+    every_table = {
+        n for n, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"
     }
-    assert by_sid(template, "OwnIndexes")["Resource"] == [{"Fn::Sub": "${TasksTable.Arn}/index/*"}]
+    assert {r["Fn::GetAtt"][0] for r in tables["Resource"]} == every_table
+    assert by_sid(template, "OwnIndexes")["Resource"] == [
+        {"Fn::Sub": "${TasksTable.Arn}/index/*"},
+        {"Fn::Sub": "${NotificationsTable.Arn}/index/*"},
+    ]
     assert by_sid(template, "JwtSecretParameter")["Action"] == ["ssm:GetParameter"]
     assert by_sid(template, "JwtSecretDecrypt")["Action"] == ["kms:Decrypt"]
 
@@ -80,6 +82,7 @@ def mutated(template: Template, sid: str, **changes: Any) -> Template:
         ("OwnTables", {"Action": ["dynamodb:*"]}),
         ("OwnTables", {"Action": ["dynamodb:Scan"]}),
         ("OwnTables", {"Action": ["dynamodb:DeleteTable"]}),
+        ("OwnTables", {"Action": ["dynamodb:DescribeTable"]}),
         ("OwnTables", {"Resource": "*"}),
         ("OwnTables", {"Resource": [{"Fn::Sub": "arn:aws:dynamodb:*:*:table/other"}]}),
         ("OwnIndexes", {"Action": ["dynamodb:PutItem"]}),

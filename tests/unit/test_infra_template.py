@@ -217,3 +217,16 @@ def test_layer_zip_is_reproducible(tmp_path: Path) -> None:
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(io.BytesIO(first.read_bytes())) as archive:
         assert archive.namelist() == ["python/pkg/a.py", "python/pkg/b.py"]
+
+
+def test_settings_for_functions_the_app_lacks_are_reported(template: Template) -> None:
+    functions: dict[str, Any] = {"due_date_job": {}, "api_handler": {}}
+    config = {"stages": {"dev": {"lambda_functions": functions}}}
+    packaged = chalice_like(template)
+    packaged["Resources"]["APIHandler"]["Properties"]["Handler"] = "app.app"
+    assert package.unmatched_function_settings(packaged, config, "dev") == ["due_date_job"]
+    packaged["Resources"]["DueDateJob"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {"Handler": "app.due_date_job"},
+    }
+    assert package.unmatched_function_settings(packaged, config, "dev") == []

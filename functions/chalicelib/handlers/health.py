@@ -13,8 +13,9 @@ bp = Blueprint(__name__)
 @bp.route("/v1/health", methods=["GET"])
 def health() -> Response:
     """Alive: no dependency is called, so this is also the cheapest request there is."""
-    return Response(body='{"status":"ok"}', status_code=200,
-                    headers={"Content-Type": "application/json"})
+    return Response(
+        body='{"status":"ok"}', status_code=200, headers={"Content-Type": "application/json"}
+    )
 
 
 @bp.route("/v1/ready", methods=["GET"])

@@ -13,5 +13,5 @@ bp = Blueprint(__name__)
 @bp.route("/v1/auth/login", methods=["POST"])
 @api(bp)
 def login(call: Call) -> Response:
-    """Exchange e-mail and password for a session."""
-    return reply(accounts.login(call.deps, call.json()))
+    """Exchange e-mail and password for a session (rate limited per account and client)."""
+    return reply(accounts.login(call.deps, call.json(), client=call.client_ip))

@@ -13,5 +13,5 @@ bp = Blueprint(__name__)
 @bp.route("/v1/auth/register", methods=["POST"])
 @api(bp)
 def register(call: Call) -> Response:
-    """Create an account and return a session."""
-    return reply(accounts.register(call.deps, call.json()), status=201)
+    """Create an account and return a session (rate limited per client)."""
+    return reply(accounts.register(call.deps, call.json(), client=call.client_ip), status=201)

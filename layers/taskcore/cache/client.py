@@ -130,4 +130,3 @@ class Cache:
         if force:
             self._down_until = 0.0
         return result
-

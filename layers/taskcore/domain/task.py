@@ -39,6 +39,9 @@ class Task:
     updated_at: str
     version: int
     deadline_key: str | None = field(default=None, compare=False)
+    # Bookkeeping of the due-date job (not part of the public task).
+    reminded_soon_for: str | None = field(default=None, compare=False)
+    reminded_overdue_for: str | None = field(default=None, compare=False)
 
     def to_public(self) -> dict[str, Any]:
         """The task as the API returns it."""

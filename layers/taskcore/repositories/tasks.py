@@ -19,17 +19,19 @@ from enum import Enum
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from taskcore.clock import format_instant
 from taskcore.domain.due import Due
 from taskcore.domain.listing import Segment
+from taskcore.domain.reminders import next_reminder
+from taskcore.domain.search import index_prefixes
 from taskcore.domain.task import Priority, Task
 from taskcore.errors import DependencyUnavailable
 from taskcore.repositories.users import UserRecord, at_change_seq, user_from_item, user_key
 from taskcore.storage.errors import dynamo_unavailable_as_503
-from taskcore.storage.models import TaskModel, UserModel
+from taskcore.storage.models import SearchEntryModel, TaskModel, UserModel
 from taskcore.storage.tables import TOMBSTONE_RETENTION
 
 LIVE = "T#"
@@ -44,14 +46,26 @@ class WriteOutcome(Enum):
     TASK_CHANGED = "task_changed"  # the task is not at the expected version
 
 
+# DynamoDB's limit on the actions of one transaction.
+MAX_TRANSACTION_ACTIONS = 100
+
+
 @dataclass(frozen=True)
 class TaskWrite:
     """One task change: ``put`` (create or replace) or ``delete``, at ``expected_version``
-    (``None`` for a create, which requires that no such task exists)."""
+    (``None`` for a create, which requires that no such task exists). ``previous`` is the
+    task as read before the change (for the search index)."""
 
     task: Task
     expected_version: int | None
     delete: bool = False
+    previous: Task | None = None
+
+    def index_changes(self) -> tuple[set[str], set[str]]:
+        """Search index entries to add and to remove."""
+        before = _prefixes(self.previous)
+        after = set() if self.delete else _prefixes(self.task)
+        return after - before, before - after
 
 
 class TaskRepository:
@@ -85,12 +99,27 @@ class TaskRepository:
         return user, task
 
     def write(self, user: UserRecord, change: TaskWrite, now: datetime) -> WriteOutcome:
-        """Commit one change together with the next change sequence number."""
+        """Commit one change together with the next change sequence number.
+
+        The task's search index entries change in the same transaction when they fit in
+        it. A task with more distinct words than that gets its new entries written before
+        the transaction and its stale ones removed after: a search checks every candidate
+        against the task itself, so an extra entry never shows, and none is ever missing.
+        """
         seq = user.change_seq + 1
         count = user.task_count + _count_delta(change)
         task = change.task
+        adds, removes = change.index_changes()
+        inline = len(adds) + len(removes) + 3 <= MAX_TRANSACTION_ACTIONS
+        if not inline:
+            self._put_entries(task, adds)
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+                if inline:
+                    for prefix in adds:
+                        tx.save(_entry(task, prefix))
+                    for prefix in removes:
+                        tx.delete(_entry(task, prefix))
                 tx.update(
                     UserModel(user_key(user.id)),
                     actions=[UserModel.change_seq.set(seq), UserModel.task_count.set(count)],
@@ -102,10 +131,57 @@ class TaskRepository:
                     tx.delete(live, condition=expected)
                     tx.save(_tombstone(task, seq, now))
                 else:
-                    tx.save(to_item(task, user.timezone, seq), condition=expected)
+                    tx.save(to_item(task, user, seq, now), condition=expected)
         except TransactWriteError as exc:
             return _outcome(exc)
+        if not inline:
+            self._delete_entries(task, removes)
         return WriteOutcome.COMMITTED
+
+    def rekey_owner_tasks(self, owner: UserRecord, now: datetime) -> int:
+        """Recompute the time-zone and lead-time dependent keys of the owner's dated tasks
+        (after a profile change). Each rewrite is conditional on the version read, so a
+        concurrent edit (which already used the new profile) is never undone."""
+        rewritten = 0
+        dated = TaskModel.by_due.query(
+            owner.id, range_key_condition=TaskModel.due_sort < "~", consistent_read=True
+        )
+        with dynamo_unavailable_as_503():
+            for item in dated:
+                fresh = to_item(to_task(item), owner, int(item.seq), now)
+                try:
+                    fresh.save(condition=TaskModel.version == item.version)
+                    rewritten += 1
+                except PutError as exc:
+                    if exc.cause_response_code != "ConditionalCheckFailedException":
+                        raise
+        return rewritten
+
+    def search_candidates(self, user_id: str, key_prefix: str) -> set[str]:
+        """Ids of the tasks with an index entry starting with ``key_prefix``."""
+        with dynamo_unavailable_as_503():
+            entries = SearchEntryModel.query(
+                user_id,
+                range_key_condition=SearchEntryModel.term_key.startswith(key_prefix),
+                consistent_read=True,
+            )
+            return {entry.task_id for entry in entries}
+
+    def get_many(self, user_id: str, task_ids: set[str]) -> list[Task]:
+        """The live tasks among ``task_ids`` (consistent ``BatchGetItem``)."""
+        keys = [(user_id, LIVE + task_id) for task_id in sorted(task_ids)]
+        with dynamo_unavailable_as_503():
+            return [to_task(item) for item in TaskModel.batch_get(keys, consistent_read=True)]
+
+    def _put_entries(self, task: Task, prefixes: set[str]) -> None:
+        with dynamo_unavailable_as_503(), SearchEntryModel.batch_write() as batch:
+            for prefix in prefixes:
+                batch.save(_entry(task, prefix))
+
+    def _delete_entries(self, task: Task, prefixes: set[str]) -> None:
+        with dynamo_unavailable_as_503(), SearchEntryModel.batch_write() as batch:
+            for prefix in prefixes:
+                batch.delete(_entry(task, prefix))
 
     def query(
         self,
@@ -137,19 +213,37 @@ class TaskRepository:
                 last_evaluated_key=last_key,
             )
 
+    def changes_after(self, user_id: str, seq: int, *, page_size: int) -> Iterator[TaskModel]:
+        """Live tasks and tombstones whose last change is numbered after ``seq``, in order."""
+        with dynamo_unavailable_as_503():
+            yield from TaskModel.by_seq.query(
+                user_id,
+                range_key_condition=TaskModel.seq > seq,
+                scan_index_forward=True,
+                consistent_read=True,
+                page_size=page_size,
+            )
+
     def delete_everything(self, user_id: str) -> int:
-        """Remove every task and tombstone of a user (account deletion)."""
+        """Remove every task, tombstone and search entry of a user (account deletion)."""
         removed = 0
         with dynamo_unavailable_as_503(), TaskModel.batch_write() as batch:
             for item in TaskModel.query(user_id, attributes_to_get=["user_id", "sk"]):
                 batch.delete(item)
                 removed += 1
+        with dynamo_unavailable_as_503(), SearchEntryModel.batch_write() as entries:
+            for entry in SearchEntryModel.query(user_id, attributes_to_get=["user_id", "term_key"]):
+                entries.delete(entry)
         return removed
 
 
-def to_item(task: Task, timezone: str, seq: int) -> TaskModel:
-    """The stored form of a live task, with its index keys for ``timezone``."""
+def to_item(task: Task, owner: UserRecord, seq: int, now: datetime) -> TaskModel:
+    """The stored form of a live task, with its index keys for the owner's time zone and
+    its next pending notification for the owner's lead time."""
+    timezone = owner.timezone
     keys = task.index_keys(timezone)
+    deadline = task.due.deadline(timezone) if task.due else None
+    pending = next_reminder(task, deadline, owner.reminder_lead_minutes)
     return TaskModel(
         task.user_id,
         LIVE + task.id,
@@ -171,6 +265,11 @@ def to_item(task: Task, timezone: str, seq: int) -> TaskModel:
         status_due=keys["status_due"],
         status_created=keys["status_created"],
         updated_sort=keys["updated_sort"],
+        notify_bucket=pending.bucket(now) if pending else None,
+        notify_at=pending.index_key(task) if pending else None,
+        notify_kind=pending.kind.value if pending else None,
+        reminded_soon_for=task.reminded_soon_for,
+        reminded_overdue_for=task.reminded_overdue_for,
     )
 
 
@@ -191,7 +290,17 @@ def to_task(item: TaskModel) -> Task:
         updated_at=item.updated_at or "",
         version=int(item.version),
         deadline_key=item.due_instant,
+        reminded_soon_for=item.reminded_soon_for,
+        reminded_overdue_for=item.reminded_overdue_for,
     )
+
+
+def _prefixes(task: Task | None) -> set[str]:
+    return index_prefixes(task.title, task.description) if task else set()
+
+
+def _entry(task: Task, prefix: str) -> SearchEntryModel:
+    return SearchEntryModel(task.user_id, f"{prefix}#{task.id}", task_id=task.id)
 
 
 def _tombstone(task: Task, seq: int, now: datetime) -> TaskModel:

@@ -13,6 +13,7 @@ from taskcore.clock import format_instant
 from taskcore.errors import DependencyUnavailable, Unauthorized
 from taskcore.repositories import UserRecord
 from taskcore.repositories.users import user_key
+from taskcore.services import limits
 from taskcore.schemas import (
     LoginRequest,
     LogoutRequest,
@@ -25,9 +26,13 @@ from taskcore.schemas import (
 _PROFILE_RETRIES = 5
 
 
-def register(deps: Deps, body: Any) -> dict[str, Any]:
-    """Create an account and start a session. One transaction for the account."""
+def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
+    """Create an account and start a session. One transaction for the account.
+
+    ``client`` is the caller's network address, for the per-address limit.
+    """
     request = validate(RegisterRequest, body)
+    limits.check_registration(deps, client)
     now = deps.clock()
     stamp = format_instant(now)
     user = UserRecord(
@@ -44,16 +49,19 @@ def register(deps: Deps, body: Any) -> dict[str, Any]:
     return _start_session(deps, user)
 
 
-def login(deps: Deps, body: Any) -> dict[str, Any]:
+def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     """Check credentials (one read) and start a session.
 
     Unknown e-mail and wrong password are refused alike, after the same bcrypt work.
+    Attempts are limited per account and per ``client`` address before any of that work.
     """
     request = validate(LoginRequest, body)
+    limits.check_login(deps, client, request.email)
     user = deps.users.get_by_email(request.email)
     if not deps.hasher.verify(request.password, user.password_hash if user else None):
         raise Unauthorized("Wrong e-mail or password")
     assert user is not None  # verify() is never true without a stored hash
+    limits.login_succeeded(deps, request.email)
     return _start_session(deps, user)
 
 
@@ -127,6 +135,12 @@ def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any
             return user.to_public()
         updated = replace(user, **changes, updated_at=format_instant(deps.clock()))
         if deps.users.update_profile(user, updated):
+            if (user.timezone, user.reminder_lead_minutes) != (
+                updated.timezone,
+                updated.reminder_lead_minutes,
+            ):
+                # All-day deadlines and reminder times are stored per time zone and lead.
+                deps.tasks.rekey_owner_tasks(updated, deps.clock())
             deps.user_cache.bump(user.id)  # cached pages may depend on the time zone
             return updated.to_public()
     raise DependencyUnavailable("The account is being changed concurrently; retry")
@@ -136,6 +150,7 @@ def delete_account(deps: Deps, claims: AccessClaims) -> None:
     """Delete the account, its tasks and sessions."""
     user = _require_user(deps, claims.user_id)
     deps.tasks.delete_everything(user.id)
+    deps.notifications.delete_everything(user.id)
     deps.users.delete(user)
     deps.user_cache.bump(user.id)
     _revoke(deps, claims.family_id, claims.user_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from taskcore.bootstrap import Deps
 from taskcore.clock import sort_key
 from taskcore.cursors import Position, fingerprint
+from taskcore.domain import search
 from taskcore.domain.due import DueDateError, is_calendar_date, parse_bound
 from taskcore.domain.listing import ListQuery, Plan, SortField, plan
 from taskcore.domain.task import Priority, Task
@@ -50,7 +51,9 @@ def _read_page(deps: Deps, user_id: str, params: ListParams) -> Page:
     identity = fingerprint(params.model_dump(exclude={"cursor", "limit"}))
     position = deps.cursors.decode(params.cursor, user_id, identity) if params.cursor else None
     the_plan = plan(query, now)
-    if the_plan.sorted_in_memory:
+    if params.q is not None:
+        items, last = _search_page(deps, user_id, query, params.q, position, now)
+    elif the_plan.sorted_in_memory:
         items, last = _page_in_memory(deps, user_id, query, the_plan, position, now)
     else:
         items, last = _page_streamed(deps, user_id, query, the_plan, position, now)
@@ -146,25 +149,70 @@ def _page_in_memory(
     position: Position | None,
     now: datetime,
 ) -> tuple[list[Task], Position | None]:
-    """Read the (filtered) range whole, order it as asked, and cut the page."""
-    now_key = sort_key(now)
+    """Read the filter's key range whole, then order and cut it here."""
     segment = the_plan.segments[0]
     items = deps.tasks.query(user_id, segment, forward=True, start=None, page_size=None)
-    tasks = [t for t in map(to_task, items) if query.matches(t, now_key)]
-    order = _order_key(query.sort)
-    tasks.sort(key=order, reverse=query.descending)
+    return _ordered_page(map(to_task, items), query, position, now)
+
+
+def _search_page(
+    deps: Deps,
+    user_id: str,
+    query: ListQuery,
+    text: str,
+    position: Position | None,
+    now: datetime,
+) -> tuple[list[Task], Position | None]:
+    """Tasks matching every term of ``text``: candidates from the inverted index of the
+    most selective term, checked against the tasks themselves."""
+    query_terms = search.terms(text)
+    if not query_terms:
+        return [], None
+    key = search.lookup_prefix(search.most_selective(query_terms))
+    candidates = deps.tasks.search_candidates(user_id, key)
+    found = [
+        task
+        for task in deps.tasks.get_many(user_id, candidates)
+        if search.matches(query_terms, task.title, task.description)
+    ]
+    return _ordered_page(found, query, position, now)
+
+
+def _ordered_page(
+    tasks: Iterable[Task], query: ListQuery, position: Position | None, now: datetime
+) -> tuple[list[Task], Position | None]:
+    """Filter, order as the query asks, and cut the page after ``position``."""
+    now_key = sort_key(now)
+    rank = _rank(query.sort)
+    ranked = sorted(
+        ((rank(t), t) for t in tasks if query.matches(t, now_key)),
+        key=lambda pair: pair[0],
+        reverse=query.descending,
+    )
+    # Tasks without a due date stay last whichever way the due dates run.
+    ranked.sort(key=lambda pair: pair[0][0])
     if position is not None:
-        after = position.key.get("after", "")
-        if query.descending:
-            tasks = [t for t in tasks if order(t) < after]
-        else:
-            tasks = [t for t in tasks if order(t) > after]
-    page = tasks[: query.limit]
-    more = len(tasks) > query.limit
-    return page, (Position(0, {"after": order(page[-1])}) if more else None)
+        after = (int(position.key.get("group", "0")), position.key.get("after", ""))
+        ranked = [pair for pair in ranked if _comes_after(pair[0], after, query.descending)]
+    page = [task for _, task in ranked[: query.limit]]
+    if len(ranked) <= query.limit:
+        return page, None
+    group, value = ranked[query.limit - 1][0]
+    return page, Position(0, {"group": str(group), "after": value})
 
 
-def _order_key(field: SortField) -> Callable[[Task], str]:
+Rank = tuple[int, str]
+
+
+def _rank(field: SortField) -> Callable[[Task], Rank]:
     if field is SortField.UPDATED_AT:
-        return lambda t: f"{t.updated_at_key}|{t.id}"
-    return lambda t: t.id  # ULIDs sort by creation time
+        return lambda t: (0, f"{t.updated_at_key}|{t.id}")
+    if field is SortField.DUE_AT:
+        return lambda t: (0, f"{t.deadline_key}|{t.id}") if t.deadline_key else (1, t.id)
+    return lambda t: (0, t.id)  # ULIDs sort by creation time
+
+
+def _comes_after(rank: Rank, after: Rank, descending: bool) -> bool:
+    if rank[0] != after[0]:
+        return rank[0] > after[0]
+    return rank[1] < after[1] if descending else rank[1] > after[1]

@@ -103,7 +103,9 @@ def _edit(deps: Deps, user_id: str, task_id: str, if_match: str | None, edit: Ed
         updated = edit(task)
         if updated is task:
             return task  # nothing to change: no write, no new version
-        change = TaskWrite(updated or task, expected_version=task.version, delete=updated is None)
+        change = TaskWrite(
+            updated or task, expected_version=task.version, delete=updated is None, previous=task
+        )
         outcome = deps.tasks.write(user, change, deps.clock())
         if outcome is WriteOutcome.COMMITTED:
             deps.user_cache.bump(user_id)

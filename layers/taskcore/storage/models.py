@@ -13,6 +13,10 @@ Key design (DESIGN.md section 4):
   the tombstone a delete leaves. Local secondary indexes give strongly consistent
   key-condition queries for each list shape; a sparse global index on an hour bucket of
   the next notification time serves the due-date job.
+* ``search``: per-user inverted index, partition ``user_id``, sort key
+  ``<three-letter word start>#<task id>`` (see :mod:`taskcore.domain.search`).
+* ``notifications``: partition ``user_id``, sort key derived from task, kind and due
+  date; local indexes for newest-first and unread-only listing.
 * ``auth``: refresh tokens (by hash), refresh families, rate-limit fallbacks, idempotency.
 """
 
@@ -163,6 +167,10 @@ class TaskModel(Model):
     notify_bucket = UnicodeAttribute(null=True)
     notify_at = UnicodeAttribute(null=True)
     notify_kind = UnicodeAttribute(null=True)
+    # The due date (as in ``due_at``) each kind of notification was last sent for: a
+    # re-dated task is reminded again, a reopened one is not reminded twice.
+    reminded_soon_for = UnicodeAttribute(null=True)
+    reminded_overdue_for = UnicodeAttribute(null=True)
 
     by_due = DueIndex()
     by_status_due = StatusDueIndex()
@@ -170,6 +178,64 @@ class TaskModel(Model):
     by_updated = UpdatedIndex()
     by_seq = SeqIndex()
     by_notify_bucket = NotifyIndex()
+
+
+class SearchEntryModel(Model):
+    """One entry of a user's inverted index: ``<three-letter word start>#<task id>``."""
+
+    class Meta(_BaseMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    term_key = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+
+
+class NotificationsByCreatedIndex(LocalSecondaryIndex["NotificationModel"]):
+    """A user's notifications, newest last."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_created"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_sort = UnicodeAttribute(range_key=True)
+
+
+class UnreadNotificationsIndex(LocalSecondaryIndex["NotificationModel"]):
+    """Only the unread ones (the key is removed when a notification is read)."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_unread"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    unread_sort = UnicodeAttribute(range_key=True)
+
+
+class NotificationModel(Model):
+    """A due-date notification. Its id is derived from the task, the kind and the due date,
+    so however often the job runs, a second copy cannot be stored.
+
+    The due-date job keeps its own progress here too, under ``user_id = "#job"``.
+    """
+
+    class Meta(_BaseMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    notification_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute(null=True)
+    task_id = UnicodeAttribute(null=True)
+    task_title = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    read = BooleanAttribute(null=True)
+    created_sort = UnicodeAttribute(null=True)
+    unread_sort = UnicodeAttribute(null=True)
+    watermark = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    by_created = NotificationsByCreatedIndex()
+    by_unread = UnreadNotificationsIndex()
 
 
 class AuthModel(Model):
@@ -189,9 +255,17 @@ class AuthModel(Model):
     expires_at = TTLAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (UserModel, TaskModel, AuthModel)
+ALL_MODELS: tuple[type[Model], ...] = (
+    UserModel,
+    TaskModel,
+    SearchEntryModel,
+    NotificationModel,
+    AuthModel,
+)
 LOGICAL_NAMES: dict[type[Model], str] = {
     UserModel: "users",
     TaskModel: "tasks",
+    SearchEntryModel: "search",
+    NotificationModel: "notifications",
     AuthModel: "auth",
 }

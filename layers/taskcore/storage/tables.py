@@ -14,7 +14,11 @@ from taskcore.storage.models import ALL_MODELS, LOGICAL_NAMES, RETRY_ATTEMPTS
 log = logging.getLogger(__name__)
 
 # Attribute name of the TTL attribute of each table that has one.
-TTL_ATTRIBUTES: dict[str, str] = {"tasks": "expires_at", "auth": "expires_at"}
+TTL_ATTRIBUTES: dict[str, str] = {
+    "tasks": "expires_at",
+    "notifications": "expires_at",
+    "auth": "expires_at",
+}
 
 
 def bind(settings: Settings) -> Connection:
@@ -70,3 +74,4 @@ def _enable_ttl(model: type[Model]) -> None:
 
 
 TOMBSTONE_RETENTION = timedelta(days=30)
+NOTIFICATION_RETENTION = timedelta(days=30)

@@ -1,6 +1,6 @@
 """The JWT signing secret from SSM Parameter Store, read once per process (cold start).
 
-Proposed as ``layers/taskcore/secrets.py``. On AWS the functions get ``JWT_SECRET_PARAMETER``
+On AWS the functions get ``JWT_SECRET_PARAMETER``
 (the name of a SecureString parameter) instead of the secret itself, so the secret is never
 in the Lambda configuration or the template. :func:`apply_jwt_secret_parameter` turns that
 into the ``JWT_SECRET`` that :class:`taskcore.config.Settings` reads; elsewhere (local stacks,

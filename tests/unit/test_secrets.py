@@ -1,4 +1,4 @@
-"""Proposed as ``tests/unit/test_secrets.py``, next to ``layers/taskcore/secrets.py``."""
+"""Loading the JWT secret from SSM Parameter Store."""
 
 from __future__ import annotations
 

@@ -1,0 +1,62 @@
+"""Keyword search: word-prefix matching, accent- and case-insensitive.
+
+A term matches a task when it is the start of some word of the title or description
+(``groc`` finds "Groceries", ``roc`` does not). The per-user inverted index stores, for
+each task, the first three letters of each of its words (``gro``, ``mil``, ...): a term
+looks up the entries that share its first letters, and the candidates are then checked
+against the whole term. Three letters keep the number of index entries per task small
+(a transaction can hold them) while the candidates stay close to the real matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+PREFIX_LENGTH = 3
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form of ``text`` (``Café`` -> ``cafe``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``."""
+    return _WORD.findall(fold(text))
+
+
+def terms(query: str) -> list[str]:
+    """The folded search terms of a query (whitespace and punctuation separate them)."""
+    return list(dict.fromkeys(words(query)))
+
+
+def index_prefixes(title: str, description: str) -> set[str]:
+    """The index entries of a task: the distinct three-letter starts of its words."""
+    return {word[:PREFIX_LENGTH] for word in words(f"{title} {description}")}
+
+
+def lookup_prefix(term: str) -> str:
+    """The index key prefix that finds every word starting with ``term``.
+
+    A long term's entries are exactly ``<first three letters>#``; a shorter term matches
+    every entry that starts with it (``go`` finds ``go#``, ``goa#``, ``gol#``...).
+    """
+    if len(term) >= PREFIX_LENGTH:
+        return term[:PREFIX_LENGTH] + "#"
+    return term
+
+
+def most_selective(query_terms: Iterable[str]) -> str:
+    """The term whose index lookup should return the fewest candidates: the longest."""
+    return max(query_terms, key=len)
+
+
+def matches(query_terms: Iterable[str], title: str, description: str) -> bool:
+    """Whether every term starts some word of the title or description."""
+    task_words = words(f"{title} {description}")
+    return all(any(word.startswith(term) for word in task_words) for term in query_terms)

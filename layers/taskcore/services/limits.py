@@ -1,0 +1,62 @@
+"""Brute-force limits on the credential endpoints (OWASP API2 and API4).
+
+* Login, per client address: every attempt counts, so one address cannot try many
+  accounts quickly (credential stuffing).
+* Login, per account: attempts since the last successful login count, so a slow
+  attack spread over many addresses still gets few guesses per account. The count is
+  taken before the password is checked and whether or not the account exists, so the
+  limit itself reveals nothing about which addresses are registered.
+* Registration, per client address: bounds account spam and probing which e-mail
+  addresses are registered (the 409 on a taken address).
+
+The limits come from :class:`taskcore.config.Settings` and are checked before any
+bcrypt work, so a refused attempt costs the service no CPU.
+"""
+
+from __future__ import annotations
+
+from taskcore.bootstrap import Deps
+from taskcore.cache import Limit
+
+
+def check_login(deps: Deps, client: str | None, email: str) -> None:
+    """Count a login attempt; :class:`~taskcore.errors.RateLimited` when over a limit.
+
+    ``email`` is the normalised address; ``client`` the caller's address, when known.
+    """
+    if client:
+        deps.limiter.hit(_login_per_client(deps), client)
+    deps.limiter.hit(_login_per_account(deps), email)
+
+
+def login_succeeded(deps: Deps, email: str) -> None:
+    """The account proved its password: its failure count starts over."""
+    deps.limiter.reset(_login_per_account(deps), email)
+
+
+def check_registration(deps: Deps, client: str | None) -> None:
+    """Count a registration attempt; :class:`~taskcore.errors.RateLimited` when over."""
+    if client:
+        settings = deps.settings
+        limit = Limit(
+            "register-client",
+            settings.register_max_per_client,
+            settings.register_client_window_seconds,
+        )
+        deps.limiter.hit(limit, client)
+
+
+def _login_per_client(deps: Deps) -> Limit:
+    settings = deps.settings
+    return Limit(
+        "login-client", settings.login_max_attempts_per_client, settings.login_client_window_seconds
+    )
+
+
+def _login_per_account(deps: Deps) -> Limit:
+    settings = deps.settings
+    return Limit(
+        "login-account",
+        settings.login_max_failures_per_account,
+        settings.login_account_window_seconds,
+    )

@@ -1,0 +1,135 @@
+"""The due-date job and the notifications it leaves for users.
+
+The job reads only the tasks whose next notification is due, through the sparse global
+index on an hour bucket of that moment; a task leaves the index as soon as it has nothing
+pending. Its work therefore grows with the tasks due, not with the tasks stored. It keeps
+a watermark (the first hour not yet finished) so that a job that was not run for a while
+catches up on every hour it missed; it re-reads the hour before the watermark too, in
+case a worker with a slow clock filed a reminder there late.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from taskcore.bootstrap import Deps
+from taskcore.clock import sort_key
+from taskcore.cursors import Position, fingerprint
+from taskcore.domain.reminders import Kind, Pending, hour_buckets
+from taskcore.errors import NotFound
+from taskcore.schemas import NotificationParams, validate_query
+from taskcore.storage.models import NotificationModel, TaskModel
+
+log = logging.getLogger(__name__)
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@dataclass
+class JobReport:
+    """What one run of the job did."""
+
+    buckets: list[str] = field(default_factory=list)
+    examined: int = 0
+    sent: Counter[str] = field(default_factory=Counter)
+    skipped: int = 0
+
+
+def run_due_date_job(deps: Deps) -> JobReport:
+    """Send every notification that is due now, once."""
+    now = deps.clock()
+    now_key = sort_key(now)
+    repo = deps.notifications
+    watermark = repo.watermark()
+    # Never start after "now": a job runner whose clock is behind another's still reads
+    # the current hour.
+    start = min(_bucket_start(watermark) if watermark else now, now) - timedelta(hours=1)
+    report = JobReport(buckets=hour_buckets(start, now))
+    for bucket in report.buckets:
+        for item in repo.pending(bucket, now_key):
+            report.examined += 1
+            kind = _remind(deps, item, now)
+            if kind is None:
+                report.skipped += 1
+            else:
+                report.sent[kind.value] += 1
+    repo.set_watermark(now.strftime("%Y-%m-%dT%H"))
+    log.info(
+        "due-date job",
+        extra={"examined": report.examined, "sent": dict(report.sent), "skipped": report.skipped},
+    )
+    return report
+
+
+def _remind(deps: Deps, item: TaskModel, now: datetime) -> Kind | None:
+    if not item.due_instant or not item.notify_kind:
+        return None
+    deadline = datetime.fromisoformat(item.due_instant)
+    # A task already past its deadline gets the overdue notification, never a late
+    # "due soon" one.
+    kind = Kind.OVERDUE if deadline < now else Kind(item.notify_kind)
+    after = Pending(Kind.OVERDUE, deadline + _ONE_MS) if kind is Kind.DUE_SOON else None
+    if deps.notifications.record(item, kind, after, now):
+        return kind
+    return None
+
+
+def _bucket_start(bucket: str) -> datetime:
+    return datetime.fromisoformat(bucket + ":00:00+00:00")
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    """One page of notifications."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def list_notifications(deps: Deps, user_id: str, raw: dict[str, str]) -> NotificationPage:
+    """A page of the user's notifications, newest first; expired ones are absent."""
+    params = validate_query(NotificationParams, raw)
+    unread_only = params.unread == "true"
+    identity = fingerprint({"unread": unread_only, "what": "notifications"})
+    position = deps.cursors.decode(params.cursor, user_id, identity) if params.cursor else None
+    attribute = "unread_sort" if unread_only else "created_sort"
+    now = deps.clock()
+    wanted = params.limit + 1
+    found: list[NotificationModel] = []
+    items = deps.notifications.page(
+        user_id, unread_only=unread_only, limit=wanted, start=position.key if position else None
+    )
+    for item in items:
+        if item.expires_at is not None and item.expires_at <= now:
+            continue  # past its TTL; DynamoDB deletes such items lazily
+        found.append(item)
+        if len(found) == wanted:
+            break
+    page = found[: params.limit]
+    cursor = None
+    if len(found) > params.limit:
+        last = page[-1]
+        key = {"notification_id": last.notification_id, attribute: str(getattr(last, attribute))}
+        cursor = deps.cursors.encode(user_id, identity, Position(0, key))
+    return NotificationPage([_public(item) for item in page], cursor)
+
+
+def mark_read(deps: Deps, user_id: str, notification_id: str) -> None:
+    """Mark a notification read (idempotent); 404 when the user has no such notification."""
+    if not deps.notifications.mark_read(user_id, notification_id, deps.clock()):
+        raise NotFound(f"No notification {notification_id}")
+
+
+def _public(item: NotificationModel) -> dict[str, Any]:
+    return {
+        "id": item.notification_id,
+        "type": item.kind,
+        "task_id": item.task_id,
+        "task_title": item.task_title,
+        "due_at": item.due_at,
+        "created_at": item.created_at,
+        "read": bool(item.read),
+    }

@@ -1,0 +1,108 @@
+"""local/nginx.conf (the one load-balancer template) and its native rendering, statically."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = (ROOT / "local" / "nginx.conf").read_text()
+# The template without comments, so assertions see directives only.
+DIRECTIVES = "\n".join(line.split("#", 1)[0] for line in TEMPLATE.splitlines())
+
+
+def _load_stack() -> ModuleType:
+    name = "taskapp_local_stack"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "local" / "stack.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+stack = _load_stack()
+
+
+def _directive(pattern: str) -> list[str]:
+    return re.findall(pattern, DIRECTIVES, re.MULTILINE)
+
+
+def test_retries_only_idempotent_requests_and_a_bounded_number_of_times() -> None:
+    (retry,) = _directive(r"^\s*proxy_next_upstream\s+([^;]+);")
+    assert retry.split() == ["error", "timeout", "http_502", "http_503"]
+    assert "non_idempotent" not in DIRECTIVES
+    (tries,) = _directive(r"^\s*proxy_next_upstream_tries\s+(\d+);")
+    assert 1 < int(tries) <= 5
+    assert _directive(r"^\s*proxy_next_upstream_timeout\s+\d+s;")
+
+
+def test_upstream_keepalive_and_timeouts() -> None:
+    assert _directive(r"^\s*keepalive\s+\d+;")
+    assert _directive(r'^\s*proxy_set_header\s+Connection\s+"";')
+    assert _directive(r"^\s*proxy_http_version\s+1\.1;")
+    for name in ("proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout"):
+        assert _directive(rf"^\s*{name}\s+\d+s;"), name
+
+
+def test_limits_answer_with_problem_documents() -> None:
+    assert _directive(r"^\s*client_max_body_size\s+64k;")
+    assert _directive(r"^\s*limit_req_status\s+429;")
+    assert _directive(r"^\s*location /v1/auth/ \{\s*limit_req zone=auth")
+    for status in ("413", "429"):
+        assert _directive(rf"^\s*error_page\s+{status}\s+@\w+;")
+        (body,) = _directive(rf"^\s*return {status} '([^']+)';")
+        assert '"type":"about:blank"' in body and f'"status":{status}' in body
+        assert '"request_id":"$req_id"' in body
+    assert DIRECTIVES.count("default_type application/problem+json;") >= 2
+
+
+def test_request_id_and_security_headers() -> None:
+    assert _directive(r"^\s*proxy_set_header\s+X-Request-Id\s+\$req_id;")
+    assert _directive(r"^\s*add_header\s+X-Request-Id\s+\$req_id always;")
+    assert "$request_id" in DIRECTIVES  # generated when the client sent none
+    for header, value in (
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+    ):
+        assert _directive(rf"^\s*add_header\s+{header}\s+{value}\s+always;"), header
+    assert _directive(r"^\s*add_header\s+Cache-Control\s+\$lb_cache_control\s+always;")
+    assert _directive(r"^\s*server_tokens\s+off;")
+    # add_header inside a location would silently drop every server-level header.
+    for block in re.findall(r"location [^{]+\{([^}]*)\}", DIRECTIVES):
+        assert "add_header" not in block
+
+
+def test_json_access_log() -> None:
+    (log_format,) = _directive(r"^\s*log_format\s+json\s+escape=json")
+    assert log_format
+    assert _directive(r"^\s*access_log\s+\$\{LB_ACCESS_LOG\}\s+json;")
+
+
+def test_render_fills_every_placeholder_for_the_native_stack(tmp_path: Path) -> None:
+    config = stack.StackConfig(port=18080, app_ports=(13001, 13002), run_dir=tmp_path)
+    rendered = stack.Stack(config).render_nginx()
+    assert not re.search(r"\$\{LB_[A-Z_]+\}", rendered)
+    assert "listen 127.0.0.1:18080;" in rendered
+    for port in (13001, 13002):
+        assert f"server 127.0.0.1:{port} {stack.UPSTREAM_HEALTH};" in rendered
+    assert str(tmp_path / "logs" / "nginx-access.log") in rendered
+
+
+def test_render_refuses_a_missing_value() -> None:
+    with pytest.raises(stack.StackError, match="LB_LISTEN"):
+        stack.render_template("listen ${LB_LISTEN};", {})
+    # nginx's own variables are left alone.
+    assert stack.render_template("$host ${LB_X}", {"LB_X": "1"}) == "$host 1"
+
+
+def test_worker_ports() -> None:
+    assert stack.StackConfig(workers=3, app_base_port=3001).worker_ports == (3001, 3002, 3003)
+    assert stack.StackConfig(app_ports=(5, 7)).worker_ports == (5, 7)

@@ -4,7 +4,8 @@
 
 starts, on 127.0.0.1 only:
 
-- moto server as the DynamoDB endpoint (in memory: every run starts empty);
+- moto server as the DynamoDB endpoint (local/dynamodb_emulator.py: in memory, so every
+  run starts empty, and one DynamoDB request at a time, so concurrent writes are safe);
 - Redis: the one already answering on --redis-port, else its own redis-server;
 - the tables (``taskapp-admin create-tables``, idempotent);
 - N app workers, each a gunicorn serving functions/wsgi.py on its own port;
@@ -46,6 +47,8 @@ FUNCTIONS = ROOT / "functions"
 NGINX_TEMPLATE = ROOT / "local" / "nginx.conf"
 GUNICORN_CONFIG = FUNCTIONS / "gunicorn.conf.py"
 SCHEDULER = ROOT / "local" / "scheduler.py"
+# moto's server, with DynamoDB requests serialised so concurrent workers lose no writes.
+DYNAMODB_EMULATOR = ROOT / "local" / "dynamodb_emulator.py"
 LOCALHOST = "127.0.0.1"
 # Passive health of each upstream server; local/docker-compose.yml says the same.
 UPSTREAM_HEALTH = "max_fails=2 fail_timeout=5s"
@@ -239,8 +242,10 @@ class Stack:
 
     def _start_stores(self, redis_server: str) -> None:
         cfg = self.config
-        moto = [sys.executable, "-m", "moto.server", "-H", LOCALHOST, "-p", str(cfg.dynamodb_port)]
-        self._spawn("dynamodb", moto, "critical")
+        emulator = [sys.executable, str(DYNAMODB_EMULATOR)]
+        self._spawn(
+            "dynamodb", [*emulator, "-H", LOCALHOST, "-p", str(cfg.dynamodb_port)], "critical"
+        )
         if self._own_redis:
             self._spawn("redis", self._redis_argv(redis_server), "optional")
         self._wait_for("dynamodb", lambda: _http_status(self.env["DYNAMODB_ENDPOINT_URL"]))

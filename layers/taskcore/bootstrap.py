@@ -19,6 +19,7 @@ from taskcore.repositories import (
     TaskRepository,
     UserRepository,
 )
+from taskcore.repositories.idempotency import IdempotencyRepository
 from taskcore.storage import bind
 
 
@@ -48,6 +49,11 @@ class Deps:
         """Rate limits over :attr:`cache`; one per process, so its in-memory fallback
         keeps counting while Redis is down."""
         return RateLimiter(self.cache)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyRepository:
+        """Idempotency records (in the ``auth`` table)."""
+        return IdempotencyRepository(self.connection)
 
     def new_id(self) -> str:
         """A new time-sortable identifier (ULID) stamped with the injected clock."""

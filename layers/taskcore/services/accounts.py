@@ -13,7 +13,6 @@ from taskcore.clock import format_instant
 from taskcore.errors import DependencyUnavailable, Unauthorized
 from taskcore.repositories import UserRecord
 from taskcore.repositories.users import user_key
-from taskcore.services import limits
 from taskcore.schemas import (
     LoginRequest,
     LogoutRequest,
@@ -22,6 +21,7 @@ from taskcore.schemas import (
     RegisterRequest,
     validate,
 )
+from taskcore.services import limits
 
 _PROFILE_RETRIES = 5
 

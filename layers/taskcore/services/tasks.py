@@ -30,11 +30,15 @@ _BACKOFF_SECONDS = 0.004
 Edit = Callable[[Task], Task | None]
 
 
-def create_task(deps: Deps, user_id: str, body: Any) -> Task:
-    """Create a task from a request body."""
+def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None) -> Task:
+    """Create a task from a request body.
+
+    A given ``task_id`` makes a retry safe: if that task exists already, it is returned
+    instead of creating another (idempotent requests reserve the id before creating).
+    """
     request = validate(TaskCreate, body)
     changes = _changes(request.model_dump(), request.model_fields_set | {"title"})
-    task_id = deps.new_id()
+    task_id = task_id or deps.new_id()
     for attempt in range(_WRITE_ATTEMPTS):
         user = _require_user(deps, user_id)
         if user.task_count >= deps.settings.max_tasks_per_user:

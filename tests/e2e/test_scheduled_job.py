@@ -1,0 +1,44 @@
+"""The local scheduler runs the app's @app.schedule handlers against the running stack."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from e2e_support import ROOT, HttpApi
+
+pytestmark = pytest.mark.e2e
+
+
+def test_one_scheduler_run_sends_the_due_soon_notification(stack: Any, api: HttpApi) -> None:
+    token = api.token()
+    due = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    task = api.create(token, title="renew the passport", due_at=due)
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "local" / "scheduler.py"), "--once"],
+        env=stack.env,  # exactly what the stack's own scheduler process gets
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = [
+        json.loads(line)
+        for line in done.stdout.splitlines()
+        if line.startswith("{") and '"taskapp.scheduler"' in line
+    ]
+    assert len(runs) == 1, done.stdout
+    (run,) = runs
+    assert {h["name"] for h in run["handlers"]} >= {"due_date_job"}
+    assert all(h["ok"] for h in run["handlers"]), run
+
+    reply = api.request("GET", "/v1/notifications", token=token)
+    assert reply.status == 200, reply.body
+    kinds = {(n["task_id"], n["type"]) for n in reply.json["items"]}
+    assert (task["id"], "due_soon") in kinds

@@ -1,7 +1,9 @@
-"""Calling the app through the container's WSGI adapter (``functions/wsgi.py``), in process.
+"""Helpers of the security tests: problem checks and a WSGI client.
 
-The Chalice test client always reports 127.0.0.1 as the caller; this path lets a test
-choose the peer address and ``X-Forwarded-For`` as nginx would pass them.
+:class:`WsgiHttp` calls the app through the container's WSGI adapter
+(``functions/wsgi.py``) in process. The Chalice test client always reports 127.0.0.1 as
+the caller; this path lets a test choose the peer address and ``X-Forwarded-For`` the
+way nginx passes them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.test import Client
+
+from support import Reply
+
+
+def problem(reply: Reply, status: int) -> dict[str, Any]:
+    """The problem document of ``reply``, checked to be one with ``status``."""
+    assert reply.status == status, (reply.status, reply.body[:500])
+    assert reply.header("Content-Type") == "application/problem+json"
+    body: dict[str, Any] = reply.json
+    assert body["status"] == status and body["request_id"] == reply.header("X-Request-Id")
+    return body
 
 
 @dataclass

@@ -1,0 +1,129 @@
+"""3. A realistic mix through nginx in front of 3 app workers, 30 s, several users:
+70% reads (list pages, single tasks), 15% creates, 10% updates or completions, 5% searches.
+
+The accounts and a few tasks each are made before the measured window, one registration
+at a time: nginx's ``limit_req`` on /v1/auth/ and the app's per-address registration limit
+are for attackers, and a burst of sign-ups from one address is what they stop.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+from bench import client
+from bench.common import CONNECTIONS, Result, Row, fmt, print_rows
+from bench.load import Request, run_python
+
+SECONDS = 30.0
+USERS = 8
+TASKS_PER_USER = 10
+WORDS = ("groceries", "report", "dentist", "invoice", "garden", "meeting", "laundry", "taxes")
+LISTS = ("/v1/tasks?limit=25", "/v1/tasks?limit=25&completed=false&sort=due_at")
+
+
+@dataclass
+class _User:
+    token: str
+    ids: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def some_id(self, rng: random.Random) -> str:
+        with self.lock:
+            return rng.choice(self.ids)
+
+    def add(self, task_id: str) -> None:
+        with self.lock:
+            self.ids.append(task_id)
+
+
+def _task_fields(rng: random.Random) -> dict[str, object]:
+    word = rng.choice(WORDS)
+    due = None if rng.random() < 0.3 else f"2030-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    return {"title": f"{word.capitalize()} {rng.randint(1, 999)}", "description": f"about {word}",
+            "due_at": due}  # fmt: skip
+
+
+def _next_request(user: _User, rng: random.Random) -> Request:
+    auth = {"Authorization": f"Bearer {user.token}", "Content-Type": "application/json"}
+    roll = rng.random()
+    if roll < 0.35:
+        return Request("GET", rng.choice(LISTS), headers=auth, label="list")
+    if roll < 0.70:
+        return Request("GET", f"/v1/tasks/{user.some_id(rng)}", headers=auth, label="get")
+    if roll < 0.85:
+        body = json.dumps(_task_fields(rng)).encode()
+        return Request("POST", "/v1/tasks", body=body, headers=auth, label="create")
+    if roll < 0.90:
+        body = json.dumps({"title": f"Renamed {rng.randint(1, 999)}"}).encode()
+        path = f"/v1/tasks/{user.some_id(rng)}"
+        return Request("PATCH", path, body=body, headers=auth, label="update")
+    if roll < 0.95:
+        path = f"/v1/tasks/{user.some_id(rng)}/complete"
+        return Request("POST", path, headers=auth, label="complete")
+    return Request("GET", f"/v1/tasks?q={rng.choice(WORDS)[:5]}", headers=auth, label="search")
+
+
+def _set_up(port: int) -> list[_User]:
+    rng = random.Random(3)
+    users: list[_User] = []
+    for _ in range(USERS):
+        session = client.register(port)
+        user = _User(token=str(session["access_token"]))
+        for _ in range(TASKS_PER_USER):
+            user.add(str(client.create_task(port, user.token, _task_fields(rng))["id"]))
+        users.append(user)
+        time.sleep(0.15)  # well under nginx's 10 requests/s on /v1/auth/
+    return users
+
+
+def run(nginx_port: int, workers: int) -> Result:
+    """Drive the mix through nginx on ``nginx_port``."""
+    users = _set_up(nginx_port)
+
+    def on_response(index: int, request: Request, status: int, body: bytes) -> None:
+        if request.label == "create" and status == 201:
+            users[index % USERS].add(str(json.loads(body)["id"]))
+
+    load = run_python(
+        nginx_port,
+        lambda index, rng: _next_request(users[index % USERS], rng),
+        connections=CONNECTIONS,
+        duration=SECONDS,
+        timeout=10.0,
+        on_response=on_response,
+    )
+    kinds: dict[str, int] = {}
+    for key, count in load.statuses.items():
+        kind = key.split(":", 1)[0]
+        kinds[kind] = kinds.get(kind, 0) + count
+    result: Result = {
+        "rps": round(load.rps, 1),
+        "p50_ms": round(load.p50_ms, 2),
+        "p99_ms": round(load.p99_ms, 2),
+        "errors": load.errors,
+        "requests": load.requests,
+        "workers": workers,
+        "users": USERS,
+        "connections": CONNECTIONS,
+        "duration_s": round(load.duration_s, 1),
+        "by_kind": kinds,
+        "statuses": load.statuses,
+    }
+    shares = ", ".join(
+        f"{k} {100 * v / max(1, load.requests):.0f}%" for k, v in sorted(kinds.items())
+    )
+    print_rows(
+        f"Mix through nginx, {workers} workers, {USERS} users, {CONNECTIONS} connections, "
+        f"{SECONDS:.0f} s",
+        [
+            Row("req/s", fmt(load.rps), shares),
+            Row("p50 ms", fmt(load.p50_ms, 2)),
+            Row("p99 ms", fmt(load.p99_ms, 2)),
+            Row("errors", str(load.errors), "target 0"),
+        ],
+    )
+    return result

@@ -43,7 +43,7 @@ class Reply:
 
 
 class ApiClient:
-    """Calls the API through Chalice's in-process test client."""
+    """Calls the API through Chalice's in-process test client (subclasses send over HTTP)."""
 
     def __init__(self, http: Any) -> None:
         self._http = http
@@ -63,7 +63,12 @@ class ApiClient:
             all_headers["Authorization"] = f"Bearer {token}"
         all_headers.update(headers or {})
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        response = getattr(self._http, method.lower())(path, headers=all_headers, body=payload)
+        return self.send(method, path, all_headers, payload)
+
+    def send(
+        self, method: str, path: str, headers: dict[str, str], payload: bytes | str | None
+    ) -> Reply:
+        response = getattr(self._http, method.lower())(path, headers=headers, body=payload)
         return Reply(response.status_code, dict(response.headers), response.body or b"")
 
     def register(self, email: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import socket
 import sys
 import time
@@ -76,23 +75,11 @@ class HttpApi(ApiClient):
         self.session = requests.Session()
         self.session.trust_env = False  # never route 127.0.0.1 through a proxy
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-        raw: bytes | str | None = None,
+    def send(
+        self, method: str, path: str, headers: dict[str, str], payload: bytes | str | None
     ) -> Reply:
-        all_headers = {"Content-Type": "application/json"}
-        if token:
-            all_headers["Authorization"] = f"Bearer {token}"
-        all_headers.update(headers or {})
-        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
         response = self.session.request(
-            method, self.base_url + path, headers=all_headers, data=payload, timeout=30
+            method, self.base_url + path, headers=headers, data=payload, timeout=30
         )
         return Reply(response.status_code, dict(response.headers), response.content)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 import logging
 import os
@@ -124,6 +125,21 @@ def _resource(template: str, entries: Mapping[str, Any]) -> Resource:
     )
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(spec: str) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip()) for part in spec.split(",") if part.strip())
+
+
+def _is_in(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 class LambdaContext:
     """The attributes and method of the Lambda context object handlers may use."""
 
@@ -176,6 +192,7 @@ class ChaliceWSGI:
         self._stage = stage or os.environ.get("TASKAPP_STAGE", "local")
         self._function_name = function_name or f"{chalice_app.app_name}-{self._stage}"
         self._timeout = timeout_seconds
+        self._trusted_proxies = _networks(os.environ.get("TRUSTED_PROXIES", "127.0.0.1/32,::1/128"))
         # Chalice keeps the current request on the app object, as Lambda runs one event
         # at a time per process. The lock keeps that true under a threaded server; with
         # sync workers it is never contended.
@@ -216,6 +233,15 @@ class ChaliceWSGI:
             return _problem(start_response, environ, request_id, 500, None)
         return _respond(start_response, reply)
 
+    def _client_address(self, environ: WSGIEnvironment, forwarded: str | None) -> str:
+        """The address rate limits count against. ``X-Forwarded-For`` counts only when the
+        peer is one of our proxies (``TRUSTED_PROXIES``); then its last entry, the peer
+        our nginx saw, is the client (earlier entries are whatever the client claimed)."""
+        peer = str(environ.get("REMOTE_ADDR", ""))
+        if not forwarded or not _is_in(peer, self._trusted_proxies):
+            return peer
+        return forwarded.rsplit(",", 1)[-1].strip()
+
     def _event(
         self,
         environ: WSGIEnvironment,
@@ -237,12 +263,7 @@ class ChaliceWSGI:
                 multi_query.setdefault(key, []).append(value)
             single_query = {key: values[-1] for key, values in multi_query.items()}
         body, is_base64 = self._body(environ, headers.get("content-type", ""))
-        forwarded = headers.get("x-forwarded-for")
-        # The nearest proxy (our nginx) appends the peer it saw; earlier entries are
-        # whatever the client claimed, so only the last one is trusted.
-        source_ip = (
-            forwarded.rsplit(",", 1)[-1].strip() if forwarded else environ.get("REMOTE_ADDR", "")
-        )
+        source_ip = self._client_address(environ, headers.get("x-forwarded-for"))
         return {
             "resource": resource.template,
             "path": path,

@@ -1,6 +1,7 @@
-"""Helpers of the security tests: problem checks and a WSGI client.
+"""Helpers of the security tests: problem checks, serving the app over chosen
+dependencies, and a WSGI client.
 
-:class:`WsgiHttp` calls the app through the container's WSGI adapter
+:class:`WsgiApiClient` calls the app through the container's WSGI adapter
 (``functions/wsgi.py``) in process. The Chalice test client always reports 127.0.0.1 as
 the caller; this path lets a test choose the peer address and ``X-Forwarded-For`` the
 way nginx passes them.
@@ -8,12 +9,21 @@ way nginx passes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from chalice.test import Client as ChaliceClient
 from werkzeug.test import Client
 
-from support import Reply
+from chalicelib import deps as app_deps
+from support import ApiClient, FakeClock, Reply
+from taskcore.bootstrap import Deps, bootstrap
+from taskcore.cache import Cache
+from taskcore.config import Settings
+
+# Nothing listens on port 1: connections are refused at once.
+DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
 def problem(reply: Reply, status: int) -> dict[str, Any]:
@@ -25,38 +35,39 @@ def problem(reply: Reply, status: int) -> dict[str, Any]:
     return body
 
 
-@dataclass
-class WsgiResponse:
-    """The subset of a Chalice test-client response that :class:`support.ApiClient` uses."""
-
-    status_code: int
-    headers: dict[str, str]
-    body: bytes
-
-
-class WsgiHttp:
-    """``get``/``post``/... like Chalice's ``client.http``, through the WSGI adapter."""
+class WsgiApiClient(ApiClient):
+    """:class:`support.ApiClient` through the WSGI adapter, from a chosen peer address."""
 
     def __init__(self, application: Any, remote_addr: str = "127.0.0.1") -> None:
+        super().__init__(None)
         self._client = Client(application)
         self.remote_addr = remote_addr
 
-    def request(
-        self, method: str, path: str, headers: dict[str, str] | None = None, body: Any = None
-    ) -> WsgiResponse:
+    def send(
+        self, method: str, path: str, headers: dict[str, str], payload: bytes | str | None
+    ) -> Reply:
         """One request from :attr:`remote_addr`."""
         path, _, query = path.partition("?")
         response = self._client.open(
             path,
             method=method.upper(),
             query_string=query,
-            headers=headers or {},
-            data=body.encode() if isinstance(body, str) else body,
+            headers=headers,
+            data=payload.encode() if isinstance(payload, str) else payload,
             environ_overrides={"REMOTE_ADDR": self.remote_addr},
         )
-        return WsgiResponse(response.status_code, dict(response.headers), response.get_data())
+        return Reply(response.status_code, dict(response.headers), response.get_data())
 
-    def __getattr__(self, method: str) -> Any:
-        if method not in {"get", "post", "put", "patch", "delete", "head", "options"}:
-            raise AttributeError(method)
-        return lambda path, **kwargs: self.request(method, path, **kwargs)
+
+@contextmanager
+def serving(settings: Settings, clock: FakeClock, cache: Cache) -> Iterator[tuple[ApiClient, Deps]]:
+    """The app (Chalice test client) over dependencies built from these pieces."""
+    built = bootstrap(settings, clock=clock, cache=cache)
+    app_deps.use(built)
+    from app import app
+
+    try:
+        with ChaliceClient(app) as client:
+            yield ApiClient(client.http), built
+    finally:
+        app_deps.use(None)

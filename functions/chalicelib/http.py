@@ -15,7 +15,7 @@ from chalicelib.deps import deps
 from chalicelib.problems import from_domain_error, problem
 from taskcore.auth import AccessClaims
 from taskcore.bootstrap import Deps
-from taskcore.errors import BadRequest, DomainError
+from taskcore.errors import BadRequest, DomainError, FieldError, ValidationFailed
 from taskcore.services import accounts
 
 MAX_BODY_BYTES = 64 * 1024
@@ -78,9 +78,16 @@ class Call:
                 return None
             raise BadRequest("A JSON body is required")
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("The body is not valid JSON") from None
+        except RecursionError:
+            # 64 KiB of "[" nests deeper than the parser's recursion limit.
+            raise BadRequest("The body is nested too deeply") from None
+        if optional and body is None:
+            # An optional body may be left out, but a body that is sent must be an object.
+            raise ValidationFailed([FieldError("body", "must be a JSON object")])
+        return body
 
 
 View = Callable[..., Response]

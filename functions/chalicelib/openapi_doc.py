@@ -24,17 +24,56 @@ class Operation:
     auth: bool = True
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
+    headers: tuple[str, ...] = ()  # names in REQUEST_HEADERS
+    success_headers: tuple[str, ...] = ()  # names in RESPONSE_HEADERS
 
+
+# Optional request headers an operation may honour.
+REQUEST_HEADERS: dict[str, dict[str, Any]] = {
+    "Idempotency-Key": {
+        "description": "Makes a retried create take effect once; replays the first reply "
+        "for 24 hours (409 when reused with another body)",
+        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    },
+    "If-Match": {
+        "description": "Act only if the task's ETag matches (412 otherwise)",
+        "schema": {"type": "string", "maxLength": 256},
+    },
+    "If-None-Match": {
+        "description": "304 when the task's ETag matches",
+        "schema": {"type": "string", "maxLength": 256},
+    },
+}
+_DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-Id": {"description": "The request's id (echoed or generated)"},
+    "ETag": {"description": 'The task\'s version, "<version>"'},
+    "Location": {"description": "Where the new task is"},
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": _DIGITS},
+    "WWW-Authenticate": {"description": "The Bearer challenge"},
+}
+# Problems that any operation of a kind can answer (DESIGN.md section 3, Errors).
+_BODY_PROBLEMS = (400, 413, 415, 422)  # malformed JSON, too large, not JSON, invalid
+_WITHOUT_DEPENDENCIES = frozenset({("get", "/v1/health"), ("get", "/v1/openapi.json")})
+_READINESS = {
+    "type": "object",
+    "required": ["status", "dynamodb", "redis"],
+    "properties": {
+        "status": {"enum": ["ok", "unavailable"]},
+        "dynamodb": {"enum": ["ok", "unavailable"]},
+        "redis": {"enum": ["ok", "degraded"]},
+    },
+}
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/v1/health"): Operation("Liveness", 200, auth=False),
     ("get", "/v1/ready"): Operation("Readiness", 200, auth=False, errors=(503,)),
     ("get", "/v1/openapi.json"): Operation("This document", 200, auth=False),
     ("post", "/v1/auth/register"): Operation(
-        "Register", 201, schemas.RegisterRequest, schemas.Session, False, errors=(400, 409, 422)
+        "Register", 201, schemas.RegisterRequest, schemas.Session, False, errors=(409, 429)
     ),
     ("post", "/v1/auth/login"): Operation(
-        "Log in", 200, schemas.LoginRequest, schemas.Session, False, errors=(400, 401, 422)
+        "Log in", 200, schemas.LoginRequest, schemas.Session, False, errors=(401, 429)
     ),
     ("post", "/v1/auth/refresh"): Operation(
         "Refresh a session",
@@ -51,23 +90,42 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("delete", "/v1/me"): Operation("Delete the account", 204),
     ("post", "/v1/tasks"): Operation(
-        "Create a task", 201, schemas.TaskCreate, schemas.TaskOut, errors=(400, 422)
+        "Create a task",
+        201,
+        schemas.TaskCreate,
+        schemas.TaskOut,
+        errors=(409,),
+        headers=("Idempotency-Key",),
+        success_headers=("Location", "ETag"),
     ),
     ("get", "/v1/tasks"): Operation(
         "List tasks", 200, response=schemas.TaskPage, query=schemas.ListParams, errors=(400,)
     ),
     ("get", "/v1/tasks/{task_id}"): Operation(
-        "Get a task", 200, response=schemas.TaskOut, errors=(404,)
+        "Get a task",
+        200,
+        response=schemas.TaskOut,
+        errors=(304, 404),
+        headers=("If-None-Match",),
+        success_headers=("ETag",),
     ),
     ("patch", "/v1/tasks/{task_id}"): Operation(
-        "Change a task", 200, schemas.TaskUpdate, schemas.TaskOut, errors=(400, 404, 412, 422)
+        "Change a task",
+        200,
+        schemas.TaskUpdate,
+        schemas.TaskOut,
+        errors=(404, 412),
+        headers=("If-Match",),
+        success_headers=("ETag",),
     ),
-    ("delete", "/v1/tasks/{task_id}"): Operation("Delete a task", 204, errors=(404, 412)),
+    ("delete", "/v1/tasks/{task_id}"): Operation(
+        "Delete a task", 204, errors=(404, 412), headers=("If-Match",)
+    ),
     ("post", "/v1/tasks/{task_id}/complete"): Operation(
-        "Complete a task", 200, response=schemas.TaskOut, errors=(404,)
+        "Complete a task", 200, response=schemas.TaskOut, errors=(404,), success_headers=("ETag",)
     ),
     ("post", "/v1/tasks/{task_id}/reopen"): Operation(
-        "Reopen a task", 200, response=schemas.TaskOut, errors=(404,)
+        "Reopen a task", 200, response=schemas.TaskOut, errors=(404,), success_headers=("ETag",)
     ),
     ("get", "/v1/sync"): Operation(
         "Changes since the last sync",
@@ -131,12 +189,16 @@ def _operation(method: str, path: str, op: Operation) -> dict[str, Any]:
     result: dict[str, Any] = {
         "operationId": _operation_id(method, path),
         "summary": op.summary,
-        "responses": _responses(op),
+        "responses": _responses(method, path, op),
     }
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in ("task_id", "notification_id")
         if f"{{{name}}}" in path
+    ]
+    parameters += [
+        {"name": name, "in": "header", "required": False, **REQUEST_HEADERS[name]}
+        for name in op.headers
     ]
     if op.query is not None:
         parameters += _query_parameters(op.query)
@@ -157,19 +219,56 @@ def _operation_id(method: str, path: str) -> str:
     return "_".join([method, *words])
 
 
-def _responses(op: Operation) -> dict[str, Any]:
-    success: dict[str, Any] = {"description": "Success"}
+def _responses(method: str, path: str, op: Operation) -> dict[str, Any]:
+    success: dict[str, Any] = {
+        "description": "Success",
+        "headers": _headers("X-Request-Id", *op.success_headers),
+    }
     if op.response is not None:
         success["content"] = {"application/json": {"schema": _ref(op.response)}}
+    if (method, path) == ("get", "/v1/ready"):
+        success["content"] = {"application/json": {"schema": _READINESS}}
     responses: dict[str, Any] = {str(op.status): success}
-    problem = {
+    for code in sorted(_problem_codes(method, path, op)):
+        responses[str(code)] = _problem_response(code)
+    if (method, path) == ("get", "/v1/ready"):
+        responses["503"] = {
+            "description": "Not ready",
+            "headers": _headers("X-Request-Id"),
+            "content": {"application/json": {"schema": _READINESS}},
+        }
+    return responses
+
+
+def _problem_codes(method: str, path: str, op: Operation) -> set[int]:
+    codes = set(op.errors)
+    if op.request is not None:
+        codes.update(_BODY_PROBLEMS)
+    if op.query is not None:
+        codes.add(400)
+    if op.auth:
+        codes.add(401)
+    if (method, path) not in _WITHOUT_DEPENDENCIES:
+        codes.add(503)
+    return codes
+
+
+def _problem_response(code: int) -> dict[str, Any]:
+    if code == 304:
+        return {"description": "Not modified", "headers": _headers("X-Request-Id", "ETag")}
+    extra = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
+    return {
         "description": "Problem",
+        "headers": _headers("X-Request-Id", *extra.get(code, ())),
         "content": {"application/problem+json": {"schema": _ref(schemas.Problem)}},
     }
-    codes = set(op.errors) | ({401} if op.auth else set())
-    for code in sorted(codes):
-        responses[str(code)] = problem
-    return responses
+
+
+def _headers(*names: str) -> dict[str, Any]:
+    return {
+        name: {"required": True, "schema": {"type": "string"}, **RESPONSE_HEADERS[name]}
+        for name in names
+    }
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

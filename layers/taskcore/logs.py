@@ -14,7 +14,12 @@ from pythonjsonlogger.json import JsonFormatter
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
-    re.compile(r'(?i)("?(?:password|refresh_token|access_token|secret)"?\s*[:=]\s*)"?[^",\s}]+'),
+    # key: value, key=value, "key": "value" and Python's 'key': 'value'; a quoted value
+    # is masked whole, spaces and escaped quotes included.
+    re.compile(
+        r"""(?i)(["']?(?:password|refresh_token|access_token|secret)["']?\s*[:=]\s*)"""
+        r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}]+)"""
+    ),
 )
 _SECRET_KEYS = frozenset({"password", "refresh_token", "access_token", "authorization", "secret"})
 

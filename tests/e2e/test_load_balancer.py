@@ -205,7 +205,9 @@ def test_auth_endpoints_are_rate_limited_with_problem_429(stack: Any, api: HttpA
         assert {r.status_code for r in seen} <= {401, 429}
         response = limited[0]
         assert response.headers["Content-Type"] == "application/problem+json"
-        assert response.headers["Retry-After"] == "1"
+        # nginx's limit_req answers with 1 s; the app's own brute-force limit (which may
+        # trip first) says how long its window has left.
+        assert int(response.headers["Retry-After"]) >= 1
         problem = response.json()
         assert problem["status"] == 429
         assert problem["request_id"] == response.headers["X-Request-Id"]

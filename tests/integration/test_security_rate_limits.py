@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from chalice.test import Client
 
-from chalicelib import deps as app_deps
-from security_support import WsgiHttp, problem
+from security_support import DEAD_REDIS_URL, WsgiApiClient, problem, serving
 from support import ApiClient, FakeClock
-from taskcore.bootstrap import Deps, bootstrap
+from taskcore.bootstrap import Deps
 from taskcore.cache import Cache
 from taskcore.config import Settings
 
@@ -26,7 +24,7 @@ def _from(address: str) -> ApiClient:
     from app import app
     from wsgi import create_application
 
-    return ApiClient(WsgiHttp(create_application(app), remote_addr=address))
+    return WsgiApiClient(create_application(app), remote_addr=address)
 
 
 def _assert_limited(reply, max_window: int) -> None:
@@ -102,15 +100,10 @@ def test_limits_are_configurable(api, deps) -> None:
 
 @pytest.fixture
 def api_without_redis(aws: Settings, clock: FakeClock) -> Iterator[tuple[ApiClient, Deps]]:
-    """The app with Redis unreachable (nothing listens on port 1)."""
-    dead = Cache("redis://127.0.0.1:1/0", prefix="down:", timeout_seconds=0.05)
-    built = bootstrap(aws, clock=clock, cache=dead)
-    app_deps.use(built)
-    from app import app
-
-    with Client(app) as client:
-        yield ApiClient(client.http), built
-    app_deps.use(None)
+    """The app with Redis unreachable."""
+    dead = Cache(DEAD_REDIS_URL, prefix="down:", timeout_seconds=0.05)
+    with serving(aws, clock, dead) as served:
+        yield served
 
 
 def test_limits_hold_in_each_worker_when_redis_is_down(api_without_redis) -> None:

@@ -8,12 +8,9 @@ from collections.abc import Iterator
 from statistics import median
 
 import pytest
-from chalice.test import Client
 
-from chalicelib import deps as app_deps
-from security_support import problem
+from security_support import problem, serving
 from support import ApiClient, FakeClock
-from taskcore.bootstrap import bootstrap
 from taskcore.cache import Cache
 from taskcore.config import Settings
 
@@ -23,13 +20,8 @@ ROUNDS = 7
 @pytest.fixture
 def api_with_real_bcrypt(aws: Settings, clock: FakeClock, cache: Cache) -> Iterator[ApiClient]:
     """The app with a production-like bcrypt cost (the other tests use 4 for speed)."""
-    built = bootstrap(aws.model_copy(update={"bcrypt_cost": 10}), clock=clock, cache=cache)
-    app_deps.use(built)
-    from app import app
-
-    with Client(app) as client:
-        yield ApiClient(client.http)
-    app_deps.use(None)
+    with serving(aws.model_copy(update={"bcrypt_cost": 10}), clock, cache) as (api, _):
+        yield api
 
 
 def _timed_login(api: ApiClient, email: str) -> tuple[float, dict[str, object]]:

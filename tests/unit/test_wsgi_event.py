@@ -101,12 +101,13 @@ def call(
     query: str = "",
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
+    peer: str = "127.0.0.1",
 ) -> Reply:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "QUERY_STRING": query,
-        "REMOTE_ADDR": "10.0.0.9",
+        "REMOTE_ADDR": peer,
     }
     setup_testing_defaults(environ)
     for name, value in (headers or {}).items():
@@ -180,6 +181,14 @@ def test_trailing_slash_is_ignored(app: Any) -> None:
     assert event_of(call(app, "GET", "/items/"))["resource"] == "/items"
 
 
+def test_forwarded_for_counts_only_from_a_trusted_proxy(app: Any) -> None:
+    spoofed = {"X-Forwarded-For": "1.2.3.4"}
+    direct = event_of(call(app, "GET", "/items", headers=spoofed, peer="203.0.113.7"))
+    assert direct["requestContext"]["identity"]["sourceIp"] == "203.0.113.7"
+    proxied = event_of(call(app, "GET", "/items", headers=spoofed, peer="127.0.0.1"))
+    assert proxied["requestContext"]["identity"]["sourceIp"] == "1.2.3.4"
+
+
 def test_headers_and_request_context(app: Any) -> None:
     reply = call(
         app,
@@ -194,7 +203,7 @@ def test_headers_and_request_context(app: Any) -> None:
     context = event["requestContext"]
     assert context["httpMethod"] == "GET"
     assert context["stage"]
-    # Only the entry appended by the nearest proxy is trusted.
+    # From our proxy (loopback), only the entry it appended is trusted.
     assert context["identity"]["sourceIp"] == "10.1.1.1"
     lambda_context = reply.json()["context"]
     assert lambda_context["aws_request_id"] == context["requestId"]
@@ -203,7 +212,7 @@ def test_headers_and_request_context(app: Any) -> None:
 
 
 def test_source_ip_without_proxy_is_the_peer(app: Any) -> None:
-    event = event_of(call(app, "GET", "/items"))
+    event = event_of(call(app, "GET", "/items", peer="10.0.0.9"))
     assert event["requestContext"]["identity"]["sourceIp"] == "10.0.0.9"
 
 

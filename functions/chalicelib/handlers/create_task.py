@@ -34,7 +34,7 @@ def create_task(call: Call) -> Response:
         user_id,
         key,
         idempotency.fingerprint("create_task", body),
-        lambda task_id: _create(call.deps, user_id, body, task_id),
+        lambda task_id: create_reply(call.deps, user_id, body, task_id),
     )
     response = _send(outcome.reply)
     if outcome.replayed:
@@ -42,7 +42,8 @@ def create_task(call: Call) -> Response:
     return response
 
 
-def _create(deps: Deps, user_id: str, body: Any, task_id: str) -> StoredReply:
+def create_reply(deps: Deps, user_id: str, body: Any, task_id: str) -> StoredReply:
+    """Create the task with the reserved id; the reply as it will be replayed."""
     return _created(tasks.create_task(deps, user_id, body, task_id=task_id))
 
 

@@ -18,6 +18,10 @@ _DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?$"
 )
 _ONE_MS = timedelta(milliseconds=1)
+# Due dates stay far inside datetime's years 1..9999, so moving them between time zones
+# never overflows (a 500 before), and index keys always have four-digit years.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9998, 12, 31)
 
 
 class DueDateError(ValueError):
@@ -52,10 +56,7 @@ class Due:
 def parse_due(raw: str) -> Due:
     """Parse a ``due_at`` value from a client."""
     if _DATE.match(raw):
-        try:
-            return Due(date.fromisoformat(raw).isoformat(), all_day=True)
-        except ValueError as exc:
-            raise DueDateError("not a valid calendar date") from exc
+        return Due(_calendar_date(raw).isoformat(), all_day=True)
     return Due(format_instant(parse_instant(raw)), all_day=False)
 
 
@@ -71,9 +72,11 @@ def parse_instant(raw: str) -> datetime:
     if fraction and len(fraction) > 7:  # Python parses at most microseconds
         text = text.replace(fraction, fraction[:7])
     try:
-        return datetime.fromisoformat(text).astimezone(UTC)
+        moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise DueDateError("not a valid date-time") from exc
+    _in_range(moment.date())
+    return moment.astimezone(UTC)
 
 
 def start_of_day(day: date, timezone: str) -> datetime:
@@ -98,12 +101,23 @@ def is_calendar_date(raw: str) -> bool:
 def parse_bound(raw: str, timezone: str, *, upper: bool) -> datetime:
     """A ``due_from`` / ``due_until`` bound: a date means the start / end of that day."""
     if _DATE.match(raw):
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError as exc:
-            raise DueDateError("not a valid calendar date") from exc
+        day = _calendar_date(raw)
         return end_of_day(day, timezone) if upper else start_of_day(day, timezone)
     return parse_instant(raw)
+
+
+def _calendar_date(raw: str) -> date:
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise DueDateError("not a valid calendar date") from exc
+    _in_range(day)
+    return day
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise DueDateError(f"must be between {EARLIEST} and {LATEST}")
 
 
 def is_valid_timezone(name: str) -> bool:

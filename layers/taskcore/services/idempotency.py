@@ -61,13 +61,12 @@ class Outcome:
 
 def fingerprint(operation: str, body: Any) -> str:
     """A digest of the request that ignores key order and whitespace in the JSON."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # ASCII-escaped, so any decoded JSON (even a lone surrogate) hashes without error.
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
 
 
-def once(
-    deps: Deps, user_id: str, key: str, request_hash: str, perform: Perform
-) -> Outcome:
+def once(deps: Deps, user_id: str, key: str, request_hash: str, perform: Perform) -> Outcome:
     """Run ``perform(reserved_id)`` at most once per (user, key) within 24 hours.
 
     :class:`BadRequest` for a malformed key; :class:`Conflict` when the key was used
@@ -88,7 +87,8 @@ def once(
             if claim.won:
                 return _first(deps, pk, user_id, mine, claim.found, perform)
             found = claim.found
-        assert found is not None  # a lost claim always reports the record that won
+        if found is None:
+            continue  # gone between the failed claim and now: look again after a pause
         if found.request_hash != request_hash:
             raise Conflict("This Idempotency-Key was used with a different request")
         if found.reply is not None:
@@ -117,17 +117,15 @@ def _first(
         deps.idempotency.put(pk, user_id, record, now, now + LEASE)
     try:
         reply = perform(record.resource_id)
+        now = deps.clock()
+        done = IdempotencyRecord(record.request_hash, record.resource_id, reply)
+        deps.idempotency.put(pk, user_id, done, now, now + RETENTION)
     except Exception:
         # Give the key up at once (keeping the reserved id) so that a retry need not
         # wait for the lease; the error itself is not stored, and is what the caller
-        # gets even if giving up fails (the lease then ends on its own).
+        # gets even if giving up fails too (the lease then ends on its own).
         with contextlib.suppress(DomainError):
             now = deps.clock()
             deps.idempotency.put(pk, user_id, record, now, now)
         raise
-    now = deps.clock()
-    deps.idempotency.put(
-        pk, user_id, IdempotencyRecord(record.request_hash, record.resource_id, reply),
-        now, now + RETENTION,
-    )
     return Outcome(reply, replayed=False)

@@ -15,7 +15,7 @@ from chalicelib.deps import deps
 from chalicelib.problems import from_domain_error, problem
 from taskcore.auth import AccessClaims
 from taskcore.bootstrap import Deps
-from taskcore.errors import BadRequest, DomainError, FieldError, ValidationFailed
+from taskcore.errors import BadRequest, DomainError, FieldError, PayloadTooLarge, ValidationFailed
 from taskcore.services import accounts
 
 MAX_BODY_BYTES = 64 * 1024
@@ -23,10 +23,6 @@ MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger("taskapp.http")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
-
-
-class PayloadTooLarge(BadRequest):
-    """A body over :data:`MAX_BODY_BYTES` (413)."""
 
 
 class Call:
@@ -102,8 +98,6 @@ def api(blueprint: Blueprint) -> Callable[[View], Callable[..., Response]]:
             rid = request_id_var.get()
             try:
                 return view(Call(blueprint), **params)
-            except PayloadTooLarge as exc:
-                return problem(413, exc.detail, rid)
             except DomainError as exc:
                 return from_domain_error(exc, rid)
             except Exception:

@@ -35,6 +35,12 @@ class BadRequest(DomainError):
     title = "Bad request"
 
 
+class PayloadTooLarge(DomainError):
+    """A request body over the size the API accepts."""
+
+    title = "Payload too large"
+
+
 class ValidationFailed(DomainError):
     """Well-formed input that breaks the documented rules."""
 

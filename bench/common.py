@@ -99,6 +99,15 @@ def find_tool(binary: str, package: str, *, install: bool = True) -> str | None:
     return shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
 
 
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec (Linux): if the benchmark dies without
+    # cleaning up, the kernel sends the child SIGTERM, so no server is left behind.
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+
+
 class Process:
     """A child process in its own process group, stopped as a whole."""
 
@@ -117,6 +126,7 @@ class Process:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
 
     def alive(self) -> bool:

@@ -3,15 +3,21 @@ functions/wsgi.py, functions/gunicorn.conf.py, 2 processes), against a bare WSGI
 world under the same settings, and against ``chalice local`` serving the same app.
 
 The app and the baseline are measured in alternating rounds, so that a change in the
-machine's load during the run weighs on both alike. ``chalice local`` answers keep-alive
-requests only after a ~40 ms stall; it is measured with the same client as the others
-(keep-alive requested, 2 s timeout per request) and, for reference, with
-``Connection: close`` on every request.
+machine's load during the run weighs on both alike. Both app servers first answer a few
+``GET /v1/ready`` requests: a worker sets up its dependencies, and with them the
+structured request log, on the first request that needs them, and a worker in service
+has long done so; each health request then writes its log line, as in production.
+
+``chalice local`` answers keep-alive requests only after a ~40 ms stall; it is measured
+with the same client as the others (keep-alive requested, 2 s timeout per request) and,
+for reference, with ``Connection: close`` on every request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from local.stack import Stack
 
 from bench import servers
 from bench.common import CONNECTIONS, Result, Row, fmt, print_rows, ratio
@@ -57,8 +63,17 @@ def combine(results: list[LoadResult]) -> LoadResult:
     )
 
 
-def run(app_port: int) -> Result:
-    """Measure the three servers; ``app_port`` is the stack's gunicorn worker."""
+def warm_up(port: int) -> None:
+    """Make every worker of the server at ``port`` set up its dependencies."""
+    ready = measure(port, "/v1/ready", connections=4, duration=1.0, close=True, timeout=5.0)
+    if ready.requests == 0:
+        raise RuntimeError(f"GET /v1/ready on port {port} never answered")
+
+
+def run(stack: Stack) -> Result:
+    """Measure the three servers; the app is the stack's (only) gunicorn worker port."""
+    app_port = stack.config.worker_ports[0]
+    warm_up(app_port)
     with servers.bare_wsgi() as bare_port:
         both = alternate(
             {
@@ -67,7 +82,8 @@ def run(app_port: int) -> Result:
             }
         )
     app, bare = both["app"], both["bare"]
-    with servers.chalice_local() as chalice_port:
+    with servers.chalice_local(stack.env) as chalice_port:
+        warm_up(chalice_port)
         health(chalice_port, 1.0)
         chalice = health(chalice_port, CHALICE_SECONDS)
         chalice_close = health(chalice_port, CHALICE_SECONDS, close=True)

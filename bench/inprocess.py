@@ -61,14 +61,14 @@ class EmulatorTimer:
                 timer.requests += 1
 
         self._original = original
-        DynamoHandler.call_action = call_action
+        DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
     def uninstall(self) -> None:
         """Put moto's handler back."""
         if self._original is not None:
             from moto.dynamodb.responses import DynamoHandler
 
-            DynamoHandler.call_action = self._original
+            DynamoHandler.call_action = self._original  # type: ignore[method-assign]
             self._original = None
 
 
@@ -78,7 +78,7 @@ def moto() -> Iterator[EmulatorTimer]:
     add_import_paths()
     os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    from dynamodb_emulator import serialise_dynamodb_requests
+    from local.dynamodb_emulator import serialise_dynamodb_requests
     from moto import mock_aws
 
     serialise_dynamodb_requests()

@@ -26,6 +26,12 @@ _wrk_path: str | None = None
 _wrk_checked = False
 
 
+def disable_wrk() -> None:
+    """Use the Python client even where wrk is installed."""
+    global _wrk_path, _wrk_checked
+    _wrk_checked, _wrk_path = True, None
+
+
 def wrk_path() -> str | None:
     """wrk's path, installing it with apt-get once when missing and possible."""
     global _wrk_path, _wrk_checked
@@ -97,14 +103,24 @@ def measure(
     wrk = wrk_path()
     if wrk is not None:
         return run_wrk(
-            wrk, port, path, connections=connections, duration=duration, headers=headers,
-            close=close, timeout=timeout,
-        )  # fmt: skip
+            wrk,
+            port,
+            path,
+            connections=connections,
+            duration=duration,
+            headers=headers,
+            close=close,
+            timeout=timeout,
+        )
     request = Request("GET", path, headers=dict(headers or {}))
     return run_python(
-        port, lambda _i, _r: request, connections=connections, duration=duration,
-        close=close, timeout=timeout,
-    )  # fmt: skip
+        port,
+        lambda _i, _r: request,
+        connections=connections,
+        duration=duration,
+        close=close,
+        timeout=timeout,
+    )
 
 
 # -- wrk ---------------------------------------------------------------------------------
@@ -135,9 +151,7 @@ def run_wrk(
     if close:
         argv += ["-H", "Connection: close"]
     argv.append(f"http://{LOCALHOST}:{port}{path}")
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=duration + 60, check=False
-    )
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr.strip() or done.stdout.strip()}")
     return parse_wrk(done.stdout)
@@ -145,9 +159,7 @@ def run_wrk(
 
 def parse_wrk(report: str) -> LoadResult:
     """The figures of a ``wrk --latency`` report."""
-    latencies = {
-        float(p): float(v) * _UNITS_MS[unit] for p, v, unit in _LATENCY.findall(report)
-    }
+    latencies = {float(p): float(v) * _UNITS_MS[unit] for p, v, unit in _LATENCY.findall(report)}
     total = _TOTAL.search(report)
     if total is None:
         raise RuntimeError(f"unexpected wrk output:\n{report}")
@@ -180,6 +192,55 @@ class _Tally:
     errors: int = 0
 
 
+@dataclass
+class _Connection:
+    """One load thread: one keep-alive connection, reopened when the server closes it."""
+
+    port: int
+    index: int
+    close: bool
+    timeout: float
+    is_ok: Callable[[Request, int], bool]
+    on_response: ResponseHook | None
+    tally: _Tally = field(default_factory=_Tally)
+    _conn: http.client.HTTPConnection | None = None
+
+    def run(self, source: RequestSource, rng: random.Random, deadline: float) -> None:
+        """Send requests until ``deadline`` (time.monotonic)."""
+        while time.monotonic() < deadline:
+            self._send(source(self.index, rng))
+        if self._conn is not None:
+            self._conn.close()
+
+    def _send(self, request: Request) -> None:
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection(LOCALHOST, self.port, timeout=self.timeout)
+        headers = dict(request.headers)
+        if self.close:
+            headers["Connection"] = "close"
+        began = time.perf_counter()
+        try:
+            self._conn.request(request.method, request.path, body=request.body, headers=headers)
+            response = self._conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            self._conn.close()
+            self._conn = None
+            self.tally.errors += 1
+            self.tally.statuses[f"{request.label}:error"] += 1
+            time.sleep(0.01)
+            return
+        self.tally.latencies.append((time.perf_counter() - began) * 1000)
+        self.tally.statuses[f"{request.label}:{response.status}"] += 1
+        if not self.is_ok(request, response.status):
+            self.tally.errors += 1
+        if self.on_response is not None:
+            self.on_response(self.index, request, response.status, body)
+        if self.close or response.will_close:
+            self._conn.close()
+            self._conn = None
+
+
 def run_python(
     port: int,
     source: RequestSource,
@@ -199,67 +260,34 @@ def run_python(
     (default: status >= 400). Every request has a ``timeout``, so the run always ends.
     """
     is_ok = ok or (lambda _req, status: status < 400)
-    tallies = [_Tally() for _ in range(connections)]
+    clients = [_Connection(port, i, close, timeout, is_ok, on_response) for i in range(connections)]
     start_gate = threading.Barrier(connections + 1)
-    clock: dict[str, float] = {}
+    deadline: list[float] = []
 
-    def worker(index: int) -> None:
-        rng = random.Random(seed * 1000 + index)
-        tally = tallies[index]
-        conn: http.client.HTTPConnection | None = None
+    def worker(client: _Connection) -> None:
         start_gate.wait()
-        deadline = clock["deadline"]
-        while time.monotonic() < deadline:
-            request = source(index, rng)
-            if conn is None:
-                conn = http.client.HTTPConnection(LOCALHOST, port, timeout=timeout)
-            headers = dict(request.headers)
-            if close:
-                headers["Connection"] = "close"
-            began = time.perf_counter()
-            try:
-                conn.request(request.method, request.path, body=request.body, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = None
-                tally.errors += 1
-                tally.statuses[f"{request.label}:error"] += 1
-                time.sleep(0.01)
-                continue
-            tally.latencies.append((time.perf_counter() - began) * 1000)
-            tally.statuses[f"{request.label}:{response.status}"] += 1
-            if not is_ok(request, response.status):
-                tally.errors += 1
-            if on_response is not None:
-                on_response(index, request, response.status, body)
-            if close or response.will_close:
-                conn.close()
-                conn = None
-        if conn is not None:
-            conn.close()
+        client.run(source, random.Random(seed * 1000 + client.index), deadline[0])
 
     threads = [
-        threading.Thread(target=worker, args=(i,), name=f"load-{i}", daemon=True)
-        for i in range(connections)
+        threading.Thread(target=worker, args=(c,), name=f"load-{c.index}", daemon=True)
+        for c in clients
     ]
     for thread in threads:
         thread.start()
-    clock["deadline"] = time.monotonic() + duration
+    deadline.append(time.monotonic() + duration)
     began = time.monotonic()
     start_gate.wait()
     for thread in threads:
         thread.join(duration + timeout + 30)
     elapsed = time.monotonic() - began
-    latencies = sorted(x for t in tallies for x in t.latencies)
+    latencies = sorted(x for c in clients for x in c.tally.latencies)
     statuses: Counter[str] = Counter()
-    for tally in tallies:
-        statuses.update(tally.statuses)
+    for client in clients:
+        statuses.update(client.tally.statuses)
     return LoadResult(
         tool="python",
         requests=len(latencies),
-        errors=sum(t.errors for t in tallies),
+        errors=sum(c.tally.errors for c in clients),
         duration_s=elapsed,
         p50_ms=percentile(latencies, 0.50),
         p99_ms=percentile(latencies, 0.99),

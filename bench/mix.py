@@ -43,8 +43,11 @@ class _User:
 def _task_fields(rng: random.Random) -> dict[str, object]:
     word = rng.choice(WORDS)
     due = None if rng.random() < 0.3 else f"2030-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    return {"title": f"{word.capitalize()} {rng.randint(1, 999)}", "description": f"about {word}",
-            "due_at": due}  # fmt: skip
+    return {
+        "title": f"{word.capitalize()} {rng.randint(1, 999)}",
+        "description": f"about {word}",
+        "due_at": due,
+    }
 
 
 def _next_request(user: _User, rng: random.Random) -> Request:

@@ -3,11 +3,14 @@ the same gunicorn settings, ``chalice local``, and a Redis for all of them."""
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from local.stack import Stack, StackConfig
 
 from bench.common import (
     BENCH,
@@ -25,7 +28,6 @@ from bench.common import (
     serving,
     wait_until,
 )
-from local.stack import Stack, StackConfig
 
 DEFAULT_REDIS_PORT = 6379
 
@@ -78,10 +80,19 @@ def app_stack(
 def gunicorn_argv(port: int, app: str, pythonpath: Path) -> list[str]:
     """gunicorn with the container's settings file and worker count, as the stack runs it."""
     return [
-        sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG),
-        "--bind", f"{LOCALHOST}:{port}", "--workers", str(GUNICORN_PROCESSES),
-        "--pythonpath", str(pythonpath), app,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(GUNICORN_CONFIG),
+        "--bind",
+        f"{LOCALHOST}:{port}",
+        "--workers",
+        str(GUNICORN_PROCESSES),
+        "--pythonpath",
+        str(pythonpath),
+        app,
+    ]
 
 
 @contextmanager
@@ -94,17 +105,14 @@ def bare_wsgi() -> Iterator[int]:
 
 
 @contextmanager
-def chalice_local() -> Iterator[int]:
-    """``chalice local`` serving the same app from functions/; yields its port."""
+def chalice_local(stack_env: dict[str, str]) -> Iterator[int]:
+    """``chalice local`` serving the same app from functions/, with the stack's settings
+    (its moto server, Redis and tables); yields its port. The stage is one that
+    .chalice/config.json does not define, so none of the AWS stages' variables apply."""
     port = free_port()
     chalice = Path(sys.executable).with_name("chalice")
     argv = [str(chalice), "local", "--host", LOCALHOST, "--port", str(port), "--no-autoreload"]
-    env = base_env(
-        TASKAPP_STAGE="local",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - dummy credentials, nothing is called
-        PYTHONPATH=str(ROOT),
-    )
+    argv += ["--stage", "bench"]
+    env = {**stack_env, "PYTHONPATH": os.pathsep.join([str(FUNCTIONS), str(ROOT)])}
     with serving("chalice-local", argv, env=env, port=port, cwd=FUNCTIONS):
         yield port

@@ -1,0 +1,120 @@
+"""4. DynamoDB requests per API operation (DESIGN.md section 4), counted with
+:class:`taskcore.storage.DynamoCallCounter` while the Chalice test client calls the app
+in process, over moto and the real Redis (as tests/integration does)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from bench import inprocess
+from bench.common import ROOT, Result, Row, print_rows
+
+PASSWORD = "correct horse battery"  # noqa: S105 - a benchmark account's password
+# What DESIGN.md section 4 allows (in requests), where it names a number.
+BUDGETS = {
+    "register": "1 transaction + session write",
+    "login": "1 read + session write",
+    "get (miss)": "1 GetItem",
+    "get (cached)": "0",
+    "create": "1 write (+ quota read)",
+    "update": "1 write (+ read)",
+    "complete": "1 write (+ read)",
+    "delete": "1 write (+ read)",
+    "list page": "1 Query",
+    "list page (cached)": "0",
+    "search": "grows with matches",
+    "sync page": "1 Query",
+    "due-date job run": "grows with tasks due (3 here)",
+}
+
+
+class _Api:
+    def __init__(self, http: Any) -> None:
+        self._http = http
+        self.token: str | None = None
+
+    def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        payload = json.dumps(body) if body is not None else None
+        response = getattr(self._http, method.lower())(path, headers=headers, body=payload)
+        raw = response.body or b""
+        return int(response.status_code), json.loads(raw) if raw else None
+
+
+def run(redis_port: int) -> Result:
+    """Count each operation once, in the order a client would make them."""
+    from chalice.test import Client
+
+    from app import app
+    from taskcore.services import reminders
+
+    clock = inprocess.Clock()
+    counts: dict[str, int] = {}
+    detail: dict[str, Any] = {}
+    with inprocess.deps("calls", redis_port, clock) as built, inprocess.counting(built) as calls:
+
+        def count(name: str, action: Callable[[], tuple[int, Any]], expect: int) -> Any:
+            calls.reset()
+            status, body = action()
+            if status != expect:
+                raise RuntimeError(f"{name}: status {status}, expected {expect}: {body}")
+            counts[name] = calls.total
+            detail[name] = {"requests": dict(calls.calls), "items_read": calls.items_read}
+            return body
+
+        with Client(app, project_dir=str(ROOT)) as client:
+            api = _Api(client.http)
+            email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
+            account = {"email": email, "password": PASSWORD}
+            count("register", lambda: api("POST", "/v1/auth/register", account), 201)
+            session = count("login", lambda: api("POST", "/v1/auth/login", account), 200)
+            api.token = session["access_token"]
+            api("GET", "/v1/me")  # the session check is cached from here on, as in use
+            due = (clock.now + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            for i in range(3):
+                api("POST", "/v1/tasks", {"title": f"Zebra report {i}", "due_at": due})
+            task = count(
+                "create",
+                lambda: api("POST", "/v1/tasks", {"title": "Pay the zebra keeper", "due_at": due}),
+                201,
+            )
+            path = f"/v1/tasks/{task['id']}"
+            count("get (miss)", lambda: api("GET", path), 200)
+            count("get (cached)", lambda: api("GET", path), 200)
+            count("update", lambda: api("PATCH", path, {"title": "Pay the zebra vet"}), 200)
+            count("complete", lambda: api("POST", f"{path}/complete"), 200)
+            count("list page", lambda: api("GET", "/v1/tasks?limit=25"), 200)
+            count("list page (cached)", lambda: api("GET", "/v1/tasks?limit=25"), 200)
+            count("search", lambda: api("GET", "/v1/tasks?q=zebra"), 200)
+            count("sync page", lambda: api("GET", "/v1/sync?limit=25"), 200)
+
+            def job() -> tuple[int, Any]:
+                report = reminders.run_due_date_job(built)
+                return (200 if report.sent else 500), dict(report.sent)
+
+            count("due-date job run", job, 200)
+            count("delete", lambda: api("DELETE", path), 204)
+    scans = sum(d["requests"].get("Scan", 0) for d in detail.values())
+    result: Result = {"ddb_calls": counts, "ddb_calls_detail": detail, "scans": scans}
+    rows = [
+        Row(
+            name,
+            str(counts[name]),
+            f"{_calls(detail[name]['requests'])}; {detail[name]['items_read']} items read"
+            f"   [budget: {BUDGETS.get(name, '-')}]",
+        )
+        for name in counts
+    ]
+    rows.append(Row("Scan requests, all operations", str(scans), "target 0"))
+    print_rows("DynamoDB requests per operation (in process, moto + Redis)", rows)
+    return result
+
+
+def _calls(calls: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(calls.items())) or "none"

@@ -19,7 +19,7 @@ test: venv system-packages lint
 lint: venv
 	$(BIN)/ruff check layers functions tests local bench infra
 	$(BIN)/ruff format --check layers functions local
-	$(BIN)/mypy layers functions local infra
+	$(BIN)/mypy layers functions local infra bench
 
 unit: venv
 	$(BIN)/pytest tests/unit
@@ -51,6 +51,9 @@ $(APT_STAMP):
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 	@mkdir -p $(dir $@) && touch $@
+
+bench: venv system-packages
+	$(BIN)/python -m bench
 
 STAGE ?= dev
 package: venv

@@ -6,6 +6,8 @@ The same ``app`` object serves API Gateway on Lambda, the container's WSGI serve
 
 from __future__ import annotations
 
+import os
+
 from chalice import Chalice
 
 from chalicelib.handlers import (
@@ -28,6 +30,10 @@ from chalicelib.handlers import (
     update_task,
 )
 from chalicelib.middleware import request_middleware
+from taskcore.logs import configure_logging
+
+# JSON logs from the first request on (the access log of /v1/health included).
+configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
 
 app = Chalice(app_name="task-management-backend")
 app.api.binary_types = []  # every reply is JSON text

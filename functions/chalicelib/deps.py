@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from taskcore.bootstrap import Deps, bootstrap
-from taskcore.config import get_settings
-from taskcore.logs import configure_logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from taskcore.bootstrap import Deps
 
 _deps: Deps | None = None
 
@@ -14,9 +15,12 @@ def deps() -> Deps:
     short for requests such as ``/v1/health`` that need none)."""
     global _deps
     if _deps is None:
-        settings = get_settings()
-        configure_logging(settings.log_level)
-        _deps = bootstrap(settings)
+        # Imported here: the libraries behind them (DynamoDB, Redis, JWT, validation)
+        # are most of a cold start, and requests like /v1/health need none of them.
+        from taskcore.bootstrap import bootstrap
+        from taskcore.config import get_settings
+
+        _deps = bootstrap(get_settings())
     return _deps
 
 

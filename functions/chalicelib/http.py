@@ -7,16 +7,20 @@ import json
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.deps import deps
+from chalicelib.lazy import lazy_module
 from chalicelib.problems import from_domain_error, problem
-from taskcore.auth import AccessClaims
-from taskcore.bootstrap import Deps
 from taskcore.errors import BadRequest, DomainError, FieldError, PayloadTooLarge, ValidationFailed
-from taskcore.services import accounts
+
+if TYPE_CHECKING:
+    from taskcore.auth import AccessClaims
+    from taskcore.bootstrap import Deps
+
+accounts = lazy_module("taskcore.services.accounts")
 
 MAX_BODY_BYTES = 64 * 1024
 

@@ -115,18 +115,11 @@ def _user(deps) -> str:
     return str(session["user"]["id"])
 
 
-def _perform(deps, user_id: str, body: Any):
-    from chalicelib.handlers.create_task import create_reply
-
-    return lambda task_id: create_reply(deps, user_id, body, task_id)
-
-
 def test_concurrent_duplicates_create_one_task(deps) -> None:
     user_id = _user(deps)
-    request = idempotency.fingerprint("create_task", BODY)
 
     def attempt(_: int) -> idempotency.Outcome:
-        return idempotency.once(deps, user_id, "burst", request, _perform(deps, user_id, BODY))
+        return task_service.create_task_once(deps, user_id, BODY, "burst")
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         outcomes = list(pool.map(attempt, range(8)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import Call, api, no_content
-from taskcore.services import tasks
+from chalicelib.lazy import lazy_module
 
+tasks = lazy_module("taskcore.services.tasks")
 bp = Blueprint(__name__)
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from chalice import Blueprint, Rate
 
 from chalicelib.deps import deps
-from taskcore.services import reminders
+from chalicelib.lazy import lazy_module
 
+reminders = lazy_module("taskcore.services.reminders")
 bp = Blueprint(__name__)
 
 

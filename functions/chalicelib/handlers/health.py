@@ -5,8 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import Call, api, reply
-from taskcore.services import operations
+from chalicelib.lazy import lazy_module
 
+operations = lazy_module("taskcore.services.operations")
 bp = Blueprint(__name__)
 
 

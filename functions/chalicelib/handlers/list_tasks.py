@@ -5,8 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import Call, api, reply
-from taskcore.services import listing
+from chalicelib.lazy import lazy_module
 
+listing = lazy_module("taskcore.services.listing")
 bp = Blueprint(__name__)
 
 

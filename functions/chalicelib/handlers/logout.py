@@ -5,8 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import Call, api, no_content
-from taskcore.services import accounts
+from chalicelib.lazy import lazy_module
 
+accounts = lazy_module("taskcore.services.accounts")
 bp = Blueprint(__name__)
 
 

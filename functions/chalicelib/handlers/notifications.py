@@ -5,8 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import Call, api, no_content, reply
-from taskcore.services import reminders
+from chalicelib.lazy import lazy_module
 
+reminders = lazy_module("taskcore.services.reminders")
 bp = Blueprint(__name__)
 
 

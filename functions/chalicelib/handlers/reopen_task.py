@@ -5,9 +5,10 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import Call, api
+from chalicelib.lazy import lazy_module
 from chalicelib.tasks_http import task_reply
-from taskcore.services import tasks
 
+tasks = lazy_module("taskcore.services.tasks")
 bp = Blueprint(__name__)
 
 

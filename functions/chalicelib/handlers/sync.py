@@ -5,8 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import Call, api, reply
-from taskcore.services import sync
+from chalicelib.lazy import lazy_module
 
+sync = lazy_module("taskcore.services.sync")
 bp = Blueprint(__name__)
 
 

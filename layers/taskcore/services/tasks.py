@@ -19,8 +19,10 @@ from taskcore.errors import (
     ValidationFailed,
 )
 from taskcore.repositories import UserRecord
+from taskcore.repositories.idempotency import StoredReply
 from taskcore.repositories.tasks import TaskWrite, WriteOutcome
 from taskcore.schemas import TaskCreate, TaskUpdate, validate
+from taskcore.services import idempotency
 
 # A user's writes are serialised by the change sequence; concurrent writers retry on
 # fresh data. Back-off is short and jittered: conflicts clear in milliseconds.
@@ -159,3 +161,23 @@ def _pause(attempt: int) -> None:
 
 def _busy() -> DependencyUnavailable:
     return DependencyUnavailable("Too many concurrent changes; retry shortly", retry_after=1)
+
+
+def create_task_once(deps: Deps, user_id: str, body: Any, key: str | None) -> idempotency.Outcome:
+    """Create a task; with an ``Idempotency-Key``, a retry replays the first reply."""
+    if key is None:
+        return idempotency.Outcome(_created(create_task(deps, user_id, body)), replayed=False)
+    # An invalid body is refused before the key is claimed: nothing to remember.
+    validate(TaskCreate, body)
+    return idempotency.once(
+        deps,
+        user_id,
+        key,
+        idempotency.fingerprint("create_task", body),
+        lambda task_id: _created(create_task(deps, user_id, body, task_id=task_id)),
+    )
+
+
+def _created(task: Task) -> StoredReply:
+    headers = {"Location": f"/v1/tasks/{task.id}", "ETag": task.etag}
+    return StoredReply(status=201, body=task.to_public(), headers=headers)

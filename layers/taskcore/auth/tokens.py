@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -14,6 +15,8 @@ from taskcore.errors import Unauthorized
 ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["exp", "iat", "nbf", "jti", "sub", "iss", "aud", "fid"]
 _LEEWAY_SECONDS = 5
+# Signature checks remembered per process: a client sends the same token for minutes.
+_VERIFIED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class AccessTokens:
         self._issuer = issuer
         self._audience = audience
         self.ttl_seconds = ttl_seconds
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def issue(self, user_id: str, family_id: str, now: datetime) -> str:
         """A signed token for ``user_id`` in refresh family ``family_id``."""
@@ -51,19 +55,17 @@ class AccessTokens:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str, now: datetime) -> AccessClaims:
-        """The claims of a valid token; :class:`Unauthorized` for anything else."""
-        try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[ALGORITHM],
-                audience=self._audience,
-                issuer=self._issuer,
-                leeway=_LEEWAY_SECONDS,
-                options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False},
-            )
-        except jwt.PyJWTError:
-            raise Unauthorized("The access token is invalid") from None
+        """The claims of a valid token; :class:`Unauthorized` for anything else.
+
+        Signature, algorithm, issuer and audience depend on the token alone, so their
+        verdict is remembered; the time checks run on every call.
+        """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
         # Expiry is checked against the injected clock, not the wall clock, so tests and
         # the service agree on "now".
         moment = now.timestamp()
@@ -79,6 +81,21 @@ class AccessTokens:
             family_id=claims["fid"],
             expires_at=claims["exp"],
         )
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=_LEEWAY_SECONDS,
+                options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False},
+            )
+        except jwt.PyJWTError:
+            raise Unauthorized("The access token is invalid") from None
+        return claims
 
 
 def new_refresh_token(user_id: str, family_id: str) -> str:

@@ -74,9 +74,12 @@ class Cache:
         self.hits += 1
         return value
 
-    def get_or(self, key: str, missing: bytes) -> bytes | None:
-        """The value at ``key``, ``missing`` when absent, ``None`` when Redis is unavailable."""
-        return self._run(lambda c: c.get(self.prefix + key) or missing)
+    def get_many(self, *keys: str) -> list[bytes | None] | None:
+        """The values at ``keys`` in one round trip, or ``None`` when Redis is unavailable."""
+        values = self._run(lambda c: c.mget([self.prefix + k for k in keys]))
+        if values is None:
+            return None
+        return [value if isinstance(value, bytes) else None for value in values]
 
     def set(self, key: str, value: bytes | str, ttl_seconds: int) -> None:
         """Store ``value`` for ``ttl_seconds`` (best effort)."""

@@ -1,9 +1,11 @@
 """Cache-aside entries of one user's reads, invalidated by a generation counter.
 
-Every key embeds the user's current generation. A successful write bumps it, so the
-next read by any worker looks under a new key, misses, and reads DynamoDB (consistently):
-read-your-writes holds without deleting entries one by one. A reader that raced a write
-may store a stale entry, but only under the old generation, which nobody reads again.
+Every entry is stored with the user's generation at the time it was read. A successful
+write bumps the generation, so the next read by any worker finds an entry of an older
+generation, ignores it, and reads DynamoDB (consistently): read-your-writes holds without
+deleting entries one by one. A reader that raced a write may store a stale entry, but
+marked with the old generation, which no reader accepts. The generation and the entry
+come back in one round trip.
 """
 
 from __future__ import annotations
@@ -25,25 +27,32 @@ class UserCache:
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
 
-    def generation(self, user_id: str) -> str | None:
-        """The user's current generation, or ``None`` when Redis is unavailable."""
-        # Absent (never written, or expired) reads as generation "0" until the next write.
-        raw = self.cache.get_or(f"gen:{user_id}", missing=b"0")
-        return raw.decode() if raw is not None else None
-
     def bump(self, user_id: str) -> None:
         """Invalidate everything cached for the user (call after each successful write)."""
         self.cache.incr(f"gen:{user_id}", GENERATION_TTL_SECONDS)
 
-    def get_json(self, user_id: str, generation: str, name: str) -> Any:
-        """A cached JSON value of this generation, or ``None``."""
-        raw = self.cache.get(f"u:{user_id}:{generation}:{name}")
-        return json.loads(raw) if raw is not None else None
+    def lookup(self, user_id: str, name: str) -> tuple[str | None, Any]:
+        """``(generation, value)``: the user's current generation (``None`` when Redis is
+        unavailable) and the entry ``name`` if it belongs to that generation."""
+        values = self.cache.get_many(f"gen:{user_id}", f"u:{user_id}:{name}")
+        if values is None:
+            return None, None
+        raw_generation, raw_entry = values
+        generation = raw_generation.decode() if raw_generation is not None else "0"
+        if raw_entry is None:
+            self.cache.misses += 1
+            return generation, None
+        stored_generation, _, payload = raw_entry.partition(b"|")
+        if stored_generation.decode() != generation:
+            self.cache.misses += 1
+            return generation, None
+        self.cache.hits += 1
+        return generation, json.loads(payload)
 
-    def put_json(self, user_id: str, generation: str, name: str, value: Any) -> None:
-        """Cache a JSON value under this generation."""
+    def store(self, user_id: str, generation: str, name: str, value: Any) -> None:
+        """Cache a JSON value read at ``generation``."""
         payload = json.dumps(value, separators=(",", ":"))
-        self.cache.set(f"u:{user_id}:{generation}:{name}", payload, ENTRY_TTL_SECONDS)
+        self.cache.set(f"u:{user_id}:{name}", f"{generation}|{payload}", ENTRY_TTL_SECONDS)
 
     def session_live(self, family_id: str) -> bool:
         """True when a recent check found the refresh family live."""

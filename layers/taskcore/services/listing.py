@@ -31,17 +31,17 @@ def list_tasks(deps: Deps, user_id: str, raw_params: dict[str, str]) -> Page:
     params = validate_query(ListParams, raw_params)
     cache = deps.user_cache
     # Pages that depend on the current time (overdue) are not cached.
-    generation = cache.generation(user_id) if params.overdue is None else None
     name = "list:" + fingerprint(params.model_dump())
-    if generation is not None:
-        cached = cache.get_json(user_id, generation, name)
+    generation = None
+    if params.overdue is None:
+        generation, cached = cache.lookup(user_id, name)
         if cached is not None:
             items = [Task.from_snapshot(t) for t in cached["items"]]
             return Page(items=items, next_cursor=cached["next_cursor"])
     page = _read_page(deps, user_id, params)
     if generation is not None:
         snapshot = {"items": [t.to_snapshot() for t in page.items], "next_cursor": page.next_cursor}
-        cache.put_json(user_id, generation, name, snapshot)
+        cache.store(user_id, generation, name, snapshot)
     return page
 
 

@@ -61,15 +61,13 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
 def get_task(deps: Deps, user_id: str, task_id: str) -> Task:
     """A task of this user: served from Redis when cached, else one ``GetItem``."""
     cache = deps.user_cache
-    generation = cache.generation(user_id)
     name = f"task:{task_id}"
-    if generation is not None:
-        cached = cache.get_json(user_id, generation, name)
-        if cached is not None:
-            return Task.from_snapshot(cached)
+    generation, cached = cache.lookup(user_id, name)
+    if cached is not None:
+        return Task.from_snapshot(cached)
     task = _require_task(deps, user_id, task_id)
     if generation is not None:
-        cache.put_json(user_id, generation, name, task.to_snapshot())
+        cache.store(user_id, generation, name, task.to_snapshot())
     return task
 
 

@@ -250,7 +250,7 @@ class Stack:
             self._spawn("redis", self._redis_argv(redis_server), "optional")
         self._wait_for("dynamodb", lambda: _http_status(self.env["DYNAMODB_ENDPOINT_URL"]))
         if self._own_redis:
-            self._wait_for("redis", functools.partial(_redis_ping, cfg.redis_port))
+            self._wait_for("redis", functools.partial(redis_ping, cfg.redis_port))
 
     def _start_apps(self) -> None:
         cfg = self.config
@@ -291,7 +291,7 @@ class Stack:
     def _decide_redis(self) -> bool:
         """True when the stack must run its own redis-server."""
         cfg = self.config
-        answering = _redis_ping(cfg.redis_port)
+        answering = redis_ping(cfg.redis_port)
         if cfg.start_redis is None:
             return not answering
         if not cfg.start_redis and not answering:
@@ -535,7 +535,8 @@ def _health(port: int) -> bool:
     return _http_status(f"http://{LOCALHOST}:{port}/v1/health") == 200
 
 
-def _redis_ping(port: int, timeout: float = 0.5) -> bool:
+def redis_ping(port: int, timeout: float = 0.5) -> bool:
+    """Whether a Redis answers PING on 127.0.0.1:port."""
     try:
         with socket.create_connection((LOCALHOST, port), timeout=timeout) as conn:
             conn.sendall(b"PING\r\n")

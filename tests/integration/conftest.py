@@ -11,6 +11,7 @@ from dynamodb_emulator import serialise_dynamodb_requests
 from moto import mock_aws
 
 from chalicelib import deps as app_deps
+from security_support import DEAD_REDIS_URL, serving
 from support import ApiClient, FakeClock
 from taskcore.bootstrap import Deps, bootstrap
 from taskcore.cache import Cache
@@ -71,3 +72,11 @@ def calls(deps: Deps) -> Iterator[DynamoCallCounter]:
     counter.attach(ALL_MODELS, deps.connection)
     yield counter
     counter.detach()
+
+
+@pytest.fixture
+def api_without_redis(aws: Settings, clock: FakeClock) -> Iterator[tuple[ApiClient, Deps]]:
+    """The app with Redis unreachable."""
+    dead = Cache(DEAD_REDIS_URL, prefix="down:", timeout_seconds=0.05)
+    with serving(aws, clock, dead) as served:
+        yield served

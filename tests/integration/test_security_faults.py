@@ -16,11 +16,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries import standard
 
-from security_support import DEAD_REDIS_URL, problem, serving
-from support import ApiClient, FakeClock
+from security_support import problem
+from support import ApiClient
 from taskcore.bootstrap import Deps
-from taskcore.cache import Cache
-from taskcore.config import Settings
 from taskcore.storage import ALL_MODELS
 from taskcore.storage.models import RETRY_ATTEMPTS
 
@@ -179,14 +177,6 @@ def test_no_route_answers_500_while_dynamodb_fails(
     assert ready.status == 503 and ready.json["dynamodb"] == "unavailable"
     faults.fail(0)
     assert api.request("GET", f"/v1/tasks/{task['id']}", token=token).status == 200
-
-
-@pytest.fixture
-def api_without_redis(aws: Settings, clock: FakeClock) -> Iterator[tuple[ApiClient, Deps]]:
-    """The app with Redis unreachable."""
-    dead = Cache(DEAD_REDIS_URL, prefix="down:", timeout_seconds=0.05)
-    with serving(aws, clock, dead) as served:
-        yield served
 
 
 def test_without_redis_every_operation_still_succeeds(api_without_redis) -> None:

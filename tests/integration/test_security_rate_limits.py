@@ -3,15 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from security_support import DEAD_REDIS_URL, WsgiApiClient, problem, serving
-from support import ApiClient, FakeClock
-from taskcore.bootstrap import Deps
-from taskcore.cache import Cache
-from taskcore.config import Settings
+from security_support import WsgiApiClient, problem
+from support import ApiClient
 
 PASSWORD = "correct horse"
 
@@ -96,14 +89,6 @@ def test_limits_are_configurable(api, deps) -> None:
     deps.settings = deps.settings.model_copy(update={"login_max_failures_per_account": 2})
     email = api.register()["user"]["email"]
     assert [_login(api, email, "wrong password") for _ in range(3)] == [401, 401, 429]
-
-
-@pytest.fixture
-def api_without_redis(aws: Settings, clock: FakeClock) -> Iterator[tuple[ApiClient, Deps]]:
-    """The app with Redis unreachable."""
-    dead = Cache(DEAD_REDIS_URL, prefix="down:", timeout_seconds=0.05)
-    with serving(aws, clock, dead) as served:
-        yield served
 
 
 def test_limits_hold_in_each_worker_when_redis_is_down(api_without_redis) -> None:

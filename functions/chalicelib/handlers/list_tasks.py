@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.http import Call, api, reply
+from chalicelib.http import Call, api
 from chalicelib.lazy import lazy_module
 
 listing = lazy_module("taskcore.services.listing")
@@ -15,5 +15,5 @@ bp = Blueprint(__name__)
 @api(bp)
 def list_tasks(call: Call) -> Response:
     """A page of the caller's tasks, filtered and sorted."""
-    page = listing.list_tasks(call.deps, call.user_id, call.query())
-    return reply({"items": [t.to_public() for t in page.items], "next_cursor": page.next_cursor})
+    text = listing.list_tasks_json(call.deps, call.user_id, call.query())
+    return Response(body=text, status_code=200, headers={"Content-Type": "application/json"})

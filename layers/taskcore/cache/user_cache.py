@@ -33,26 +33,31 @@ class UserCache:
 
     def lookup(self, user_id: str, name: str) -> tuple[str | None, Any]:
         """``(generation, value)``: the user's current generation (``None`` when Redis is
-        unavailable) and the entry ``name`` if it belongs to that generation."""
+        unavailable) and the JSON entry ``name`` if it belongs to that generation."""
+        generation, text = self.lookup_text(user_id, name)
+        return generation, json.loads(text) if text is not None else None
+
+    def lookup_text(self, user_id: str, name: str) -> tuple[str | None, str | None]:
+        """Like :meth:`lookup`, for an entry stored as text."""
         values = self.cache.get_many(f"gen:{user_id}", f"u:{user_id}:{name}")
         if values is None:
             return None, None
         raw_generation, raw_entry = values
         generation = raw_generation.decode() if raw_generation is not None else "0"
-        if raw_entry is None:
-            self.cache.misses += 1
-            return generation, None
-        stored_generation, _, payload = raw_entry.partition(b"|")
-        if stored_generation.decode() != generation:
+        stored_generation, _, payload = (raw_entry or b"").partition(b"|")
+        if raw_entry is None or stored_generation.decode() != generation:
             self.cache.misses += 1
             return generation, None
         self.cache.hits += 1
-        return generation, json.loads(payload)
+        return generation, payload.decode()
 
     def store(self, user_id: str, generation: str, name: str, value: Any) -> None:
         """Cache a JSON value read at ``generation``."""
-        payload = json.dumps(value, separators=(",", ":"))
-        self.cache.set(f"u:{user_id}:{name}", f"{generation}|{payload}", ENTRY_TTL_SECONDS)
+        self.store_text(user_id, generation, name, json.dumps(value, separators=(",", ":")))
+
+    def store_text(self, user_id: str, generation: str, name: str, text: str) -> None:
+        """Cache text read at ``generation``."""
+        self.cache.set(f"u:{user_id}:{name}", f"{generation}|{text}", ENTRY_TTL_SECONDS)
 
     def session_live(self, family_id: str) -> bool:
         """True when a recent check found the refresh family live."""

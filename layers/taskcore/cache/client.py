@@ -56,11 +56,6 @@ class Cache:
         else:
             self._client = None
 
-    @property
-    def enabled(self) -> bool:
-        """Whether a Redis URL is configured at all."""
-        return self._client is not None
-
     def available(self) -> bool:
         """True when Redis answers a PING now."""
         return bool(self._run(lambda c: c.ping(), force=True))

@@ -112,9 +112,9 @@ class Scheduler:
         emit: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         _functions_importable()
-        from wsgi import LambdaContext  # the same context object the HTTP path uses
+        from gateway import lambda_context  # the same context the HTTP path passes
 
-        self._context_class = LambdaContext
+        self._context_class = lambda_context
         self._app_name: str = app.app_name
         self._handlers = list(handlers)
         self._interval = interval

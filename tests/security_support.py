@@ -18,7 +18,8 @@ from werkzeug.test import Client
 
 from chalicelib import deps as app_deps
 from support import ApiClient, FakeClock, Reply
-from taskcore.bootstrap import Deps, bootstrap
+from taskcore.bootstrap import bootstrap
+from taskcore.services.deps import Deps
 from taskcore.cache import Cache
 from taskcore.config import Settings
 

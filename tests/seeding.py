@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from taskcore.bootstrap import Deps
+from taskcore.services.deps import Deps
 from taskcore.domain.search import index_prefixes
 from taskcore.domain.task import Task, TaskChanges, new_task
 from taskcore.repositories.tasks import to_item

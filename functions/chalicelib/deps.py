@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from taskcore.bootstrap import Deps
+    from taskcore.services.deps import Deps
 
 _deps: Deps | None = None
 

@@ -18,9 +18,10 @@ from taskcore.errors import BadRequest, DomainError, FieldError, PayloadTooLarge
 
 if TYPE_CHECKING:
     from taskcore.auth import AccessClaims
-    from taskcore.bootstrap import Deps
-
-accounts = lazy_module("taskcore.services.accounts")
+    from taskcore.services import accounts
+    from taskcore.services.deps import Deps
+else:
+    accounts = lazy_module("taskcore.services.accounts")
 
 MAX_BODY_BYTES = 64 * 1024
 

@@ -4,7 +4,6 @@ and Chalice's own error replies (415, malformed routes) rewritten as problem doc
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -13,10 +12,10 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.http import request_id_var, user_id_var
-from chalicelib.problems import PROBLEM_TYPE, problem
+from chalicelib.problem_docs import PROBLEM_TYPE, request_id_or
+from chalicelib.problems import problem
 
 log = logging.getLogger("taskapp.access")
-_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -26,8 +25,7 @@ SECURITY_HEADERS = {
 def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """Wrap one HTTP request (registered with ``@app.middleware("http")``)."""
     started = time.perf_counter()
-    incoming = event.headers.get("x-request-id") or ""
-    rid = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    rid = request_id_or(event.headers.get("x-request-id"), uuid.uuid4().hex)
     rid_token = request_id_var.set(rid)
     user_token = user_id_var.set(None)
     try:

@@ -1,32 +1,17 @@
-"""The OpenAPI 3.1 document, generated from the request/response schemas in
-:mod:`taskcore.schemas` (the same models that validate requests)."""
+"""The OpenAPI 3.1 document, generated from the operations the routes declare
+(:mod:`chalicelib.routes`) and the request/response schemas in :mod:`taskcore.schemas`
+(the same models that validate requests)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from chalicelib.routes import OPERATIONS, Operation
 from taskcore import schemas
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the document says about one route."""
-
-    summary: str
-    status: int
-    request: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    auth: bool = True
-    query: type[BaseModel] | None = None
-    errors: tuple[int, ...] = ()
-    headers: tuple[str, ...] = ()  # names in REQUEST_HEADERS
-    success_headers: tuple[str, ...] = ()  # names in RESPONSE_HEADERS
-
 
 # Optional request headers an operation may honour.
 REQUEST_HEADERS: dict[str, dict[str, Any]] = {
@@ -65,87 +50,6 @@ _READINESS = {
     },
 }
 
-OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("get", "/v1/health"): Operation("Liveness", 200, auth=False),
-    ("get", "/v1/ready"): Operation("Readiness", 200, auth=False, errors=(503,)),
-    ("get", "/v1/openapi.json"): Operation("This document", 200, auth=False),
-    ("post", "/v1/auth/register"): Operation(
-        "Register", 201, schemas.RegisterRequest, schemas.Session, False, errors=(409, 429)
-    ),
-    ("post", "/v1/auth/login"): Operation(
-        "Log in", 200, schemas.LoginRequest, schemas.Session, False, errors=(401, 429)
-    ),
-    ("post", "/v1/auth/refresh"): Operation(
-        "Refresh a session",
-        200,
-        schemas.RefreshRequest,
-        schemas.Session,
-        False,
-        errors=(400, 401, 422),
-    ),
-    ("post", "/v1/auth/logout"): Operation("Log out", 204, schemas.LogoutRequest),
-    ("get", "/v1/me"): Operation("The caller's account", 200, response=schemas.User),
-    ("patch", "/v1/me"): Operation(
-        "Change the account", 200, schemas.ProfileUpdate, schemas.User, errors=(400, 422)
-    ),
-    ("delete", "/v1/me"): Operation("Delete the account", 204),
-    ("post", "/v1/tasks"): Operation(
-        "Create a task",
-        201,
-        schemas.TaskCreate,
-        schemas.TaskOut,
-        errors=(409,),
-        headers=("Idempotency-Key",),
-        success_headers=("Location", "ETag"),
-    ),
-    ("get", "/v1/tasks"): Operation(
-        "List tasks", 200, response=schemas.TaskPage, query=schemas.ListParams, errors=(400,)
-    ),
-    ("get", "/v1/tasks/{task_id}"): Operation(
-        "Get a task",
-        200,
-        response=schemas.TaskOut,
-        errors=(304, 404),
-        headers=("If-None-Match",),
-        success_headers=("ETag",),
-    ),
-    ("patch", "/v1/tasks/{task_id}"): Operation(
-        "Change a task",
-        200,
-        schemas.TaskUpdate,
-        schemas.TaskOut,
-        errors=(404, 412),
-        headers=("If-Match",),
-        success_headers=("ETag",),
-    ),
-    ("delete", "/v1/tasks/{task_id}"): Operation(
-        "Delete a task", 204, errors=(404, 412), headers=("If-Match",)
-    ),
-    ("post", "/v1/tasks/{task_id}/complete"): Operation(
-        "Complete a task", 200, response=schemas.TaskOut, errors=(404,), success_headers=("ETag",)
-    ),
-    ("post", "/v1/tasks/{task_id}/reopen"): Operation(
-        "Reopen a task", 200, response=schemas.TaskOut, errors=(404,), success_headers=("ETag",)
-    ),
-    ("get", "/v1/sync"): Operation(
-        "Changes since the last sync",
-        200,
-        response=schemas.SyncPage,
-        query=schemas.SyncParams,
-        errors=(400, 410),
-    ),
-    ("get", "/v1/notifications"): Operation(
-        "Due-date notifications",
-        200,
-        response=schemas.NotificationPageOut,
-        query=schemas.NotificationParams,
-        errors=(400,),
-    ),
-    ("post", "/v1/notifications/{notification_id}/read"): Operation(
-        "Mark a notification read", 204, errors=(404,)
-    ),
-}
-
 
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
@@ -172,25 +76,35 @@ def document() -> dict[str, Any]:
     }
 
 
+def schema_model(name: str) -> type[BaseModel]:
+    """The model of :mod:`taskcore.schemas` an operation names."""
+    model = getattr(schemas, name, None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise LookupError(f"taskcore.schemas has no model {name!r}")
+    return model
+
+
 def _models() -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {"Problem": schemas.Problem}
     for op in OPERATIONS.values():
-        for model in (op.request, op.response):
-            if model is not None:
-                found[model.__name__] = model
+        for name in (op.request, op.response):
+            if name is not None:
+                found[name] = schema_model(name)
     return list(found.values())
 
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _operation(method: str, path: str, op: Operation) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "operationId": _operation_id(method, path),
+        "operationId": op.operation_id,
         "summary": op.summary,
         "responses": _responses(method, path, op),
     }
+    if op.description:
+        result["description"] = op.description
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in ("task_id", "notification_id")
@@ -201,7 +115,7 @@ def _operation(method: str, path: str, op: Operation) -> dict[str, Any]:
         for name in op.headers
     ]
     if op.query is not None:
-        parameters += _query_parameters(op.query)
+        parameters += _query_parameters(schema_model(op.query))
     if parameters:
         result["parameters"] = parameters
     if op.request is not None:
@@ -212,11 +126,6 @@ def _operation(method: str, path: str, op: Operation) -> dict[str, Any]:
     if op.auth:
         result["security"] = [{"bearer": []}]
     return result
-
-
-def _operation_id(method: str, path: str) -> str:
-    words = path.strip("/").replace("{", "").replace("}", "").replace(".", "_").split("/")
-    return "_".join([method, *words])
 
 
 def _responses(method: str, path: str, op: Operation) -> dict[str, Any]:
@@ -260,7 +169,7 @@ def _problem_response(code: int) -> dict[str, Any]:
     return {
         "description": "Problem",
         "headers": _headers("X-Request-Id", *extra.get(code, ())),
-        "content": {"application/problem+json": {"schema": _ref(schemas.Problem)}},
+        "content": {"application/problem+json": {"schema": _ref("Problem")}},
     }
 
 

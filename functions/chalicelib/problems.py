@@ -1,14 +1,11 @@
-"""Problem documents (RFC 9457): the one place where domain errors become HTTP."""
+"""The one place where domain errors become HTTP: status, headers, problem document."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Response
 
+from chalicelib.problem_docs import PROBLEM_TYPE, problem_document
 from taskcore import errors
-
-PROBLEM_TYPE = "application/problem+json"
 
 # Domain error class -> HTTP status. Subclasses are looked up through the MRO.
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
@@ -25,23 +22,6 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.ConfigurationError: 503,
 }
 
-TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    410: "Gone",
-    412: "Precondition failed",
-    413: "Payload too large",
-    415: "Unsupported media type",
-    422: "Validation failed",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
-
 
 def problem(
     status: int,
@@ -52,15 +32,8 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A problem+json response."""
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "request_id": request_id,
-    }
-    if field_errors is not None:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in field_errors]
+    pairs = None if field_errors is None else [(e.field, e.message) for e in field_errors]
+    body = problem_document(status, detail, request_id, field_errors=pairs)
     all_headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_TYPE, **(headers or {})}
     if status == 401:
         all_headers.setdefault("WWW-Authenticate", 'Bearer realm="tasks"')

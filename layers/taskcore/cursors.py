@@ -1,4 +1,5 @@
-"""Opaque, tamper-proof pagination cursors bound to a user and a query."""
+"""Opaque, tamper-proof tokens handed to clients: list cursors bound to a user and a
+query, and the other continuation tokens (sync), each signed for its own purpose."""
 
 from __future__ import annotations
 
@@ -24,7 +25,29 @@ class CursorCodec:
     """Signs cursors with the service secret so clients cannot forge or move them."""
 
     def __init__(self, secret: str, salt: str = "list-cursor") -> None:
+        self._secret = secret
         self._serializer = URLSafeSerializer(secret, salt=salt)
+        self._sealers: dict[str, URLSafeSerializer] = {}
+
+    def seal(self, purpose: str, payload: dict[str, Any]) -> str:
+        """A signed token carrying ``payload``, valid only for ``purpose`` (a token of
+        one purpose never opens as another)."""
+        return str(self._sealer(purpose).dumps(payload))
+
+    def unseal(self, purpose: str, token: str) -> dict[str, Any]:
+        """The payload of a token sealed for ``purpose``; :class:`BadRequest` otherwise."""
+        try:
+            payload: Any = self._sealer(purpose).loads(token)
+        except BadSignature:
+            raise BadRequest(f"The {purpose} token is invalid") from None
+        if not isinstance(payload, dict):
+            raise BadRequest(f"The {purpose} token is invalid")
+        return payload
+
+    def _sealer(self, purpose: str) -> URLSafeSerializer:
+        if purpose not in self._sealers:
+            self._sealers[purpose] = URLSafeSerializer(self._secret, salt=purpose)
+        return self._sealers[purpose]
 
     def encode(self, user_id: str, query_fingerprint: str, position: Position) -> str:
         """The cursor string for ``position``."""

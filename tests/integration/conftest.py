@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from chalice.test import Client
 from dynamodb_emulator import serialise_dynamodb_requests
 from moto import mock_aws
 
 from chalicelib import deps as app_deps
-from security_support import DEAD_REDIS_URL, serving
+from security_support import DEAD_REDIS_URL, WsgiApiClient, serving
 from support import ApiClient, FakeClock
-from taskcore.bootstrap import Deps, bootstrap
+from taskcore.bootstrap import Runtime, build
+from taskcore.services.deps import Deps
 from taskcore.cache import Cache
 from taskcore.config import Settings
 from taskcore.storage import ALL_MODELS, DynamoCallCounter, create_tables
@@ -50,15 +50,35 @@ def cache() -> Cache:
 
 
 @pytest.fixture
-def deps(aws: Settings, clock: FakeClock, cache: Cache) -> Iterator[Deps]:
-    built = bootstrap(aws, clock=clock, cache=cache)
-    app_deps.use(built)
-    yield built
+def runtime(aws: Settings, clock: FakeClock, cache: Cache) -> Runtime:
+    """The real adapters on moto and Redis, with the test's clock."""
+    return build(aws, clock=clock, cache=cache)
+
+
+@pytest.fixture
+def deps(runtime: Runtime) -> Iterator[Deps]:
+    app_deps.use(runtime.deps)
+    yield runtime.deps
     app_deps.use(None)
 
 
 @pytest.fixture
-def api(deps: Deps) -> Iterator[ApiClient]:
+def api(deps: Deps) -> ApiClient:
+    """The app through the WSGI gateway the containers run (``api_without_redis`` goes
+    through Chalice's own test client, so both paths stay covered)."""
+    from wsgi import create_application
+
+    from app import app
+
+    return WsgiApiClient(create_application(app))
+
+
+@pytest.fixture
+def chalice_api(deps: Deps) -> Iterator[ApiClient]:
+    """The app through Chalice's in-process test client, which (unlike a real HTTP
+    server) passes any header value through: for tests of hostile header values."""
+    from chalice.test import Client
+
     from app import app
 
     with Client(app) as client:
@@ -66,10 +86,10 @@ def api(deps: Deps) -> Iterator[ApiClient]:
 
 
 @pytest.fixture
-def calls(deps: Deps) -> Iterator[DynamoCallCounter]:
+def calls(deps: Deps, runtime: Runtime) -> Iterator[DynamoCallCounter]:
     """Counts DynamoDB requests (by operation and table) made during the test."""
     counter = DynamoCallCounter()
-    counter.attach(ALL_MODELS, deps.connection)
+    counter.attach(ALL_MODELS, runtime.connection)
     yield counter
     counter.detach()
 

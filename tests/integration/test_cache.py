@@ -14,7 +14,7 @@ from chalice.test import Client
 
 from chalicelib import deps as app_deps
 from support import ApiClient
-from taskcore.bootstrap import bootstrap
+from taskcore.bootstrap import bootstrap, build
 from taskcore.cache import Cache
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -26,12 +26,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_hits_and_misses_per_request(api, deps, calls) -> None:
+def test_hits_and_misses_per_request(api, runtime, calls) -> None:
     token = api.token()
     task = api.create(token)
     path = f"/v1/tasks/{task['id']}"
     api.request("GET", "/v1/me", token=token)
-    cache = deps.cache
+    cache = runtime.redis
     for expected_hit in (False, True, True):
         hits, misses = cache.hits, cache.misses
         calls.reset()
@@ -90,24 +90,24 @@ def test_two_app_instances_share_one_redis(aws, clock, cache) -> None:
     from app import app
 
     workers = [
-        bootstrap(aws, clock=clock, cache=Cache(REDIS_URL, prefix=cache.prefix)) for _ in range(2)
+        build(aws, clock=clock, cache=Cache(REDIS_URL, prefix=cache.prefix)) for _ in range(2)
     ]
     with Client(app) as client:
         api = ApiClient(client.http)
-        app_deps.use(workers[0])
+        app_deps.use(workers[0].deps)
         token = api.token()
         task = api.create(token, title="v1")
         path = f"/v1/tasks/{task['id']}"
         for worker in workers:  # both cache version 1
-            app_deps.use(worker)
+            app_deps.use(worker.deps)
             assert api.request("GET", path, token=token).json["title"] == "v1"
             api.request("GET", "/v1/tasks", token=token)
-        app_deps.use(workers[0])
+        app_deps.use(workers[0].deps)
         api.request("PATCH", path, {"title": "v2"}, token=token)
-        app_deps.use(workers[1])
+        app_deps.use(workers[1].deps)
         assert api.request("GET", path, token=token).json["title"] == "v2"
         assert api.request("GET", "/v1/tasks", token=token).json["items"][0]["title"] == "v2"
-        assert workers[1].cache.hits > 0
+        assert workers[1].redis.hits > 0
         app_deps.use(None)
 
 

@@ -24,7 +24,7 @@ def test_if_match_race_has_exactly_one_winner(deps) -> None:
     def attempt(n: int) -> str:
         try:
             task_service.update_task(
-                deps, user_id, task.id, {"title": f"writer {n}"}, if_match='"1"'
+                deps, user_id, task.id, {"title": f"writer {n}"}, expected_version=1
             )
             return f"writer {n}"
         except PreconditionFailed:

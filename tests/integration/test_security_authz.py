@@ -15,7 +15,7 @@ import pytest
 
 from security_support import problem
 from support import ApiClient, FakeClock, Reply
-from taskcore.bootstrap import Deps
+from taskcore.services.deps import Deps
 from taskcore.services import reminders
 
 # How each route decides whose data it touches.

@@ -18,7 +18,8 @@ from botocore.retries import standard
 
 from security_support import problem
 from support import ApiClient
-from taskcore.bootstrap import Deps
+from taskcore.bootstrap import Runtime
+from taskcore.services.deps import Deps
 from taskcore.storage import ALL_MODELS
 from taskcore.storage.models import RETRY_ATTEMPTS
 
@@ -37,12 +38,12 @@ class _Body:
 class DynamoFaults:
     """Answers the next ``failures`` DynamoDB requests with an error; counts attempts."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.failures = 0
         self.error = THROTTLED
         self.only: str | None = None  # an operation name, or every operation
         self.attempts: Counter[str] = Counter()
-        self._clients = {id(c): c for c in _clients(deps)}.values()
+        self._clients = {id(c): c for c in _clients(runtime)}.values()
         for client in self._clients:
             client.meta.events.register_first("before-send.dynamodb", self._send)
 
@@ -69,9 +70,9 @@ class DynamoFaults:
         return AWSResponse(request.url, status, headers, _Body(body))
 
 
-def _clients(deps: Deps) -> list[Any]:
+def _clients(runtime: Runtime) -> list[Any]:
     clients = [m._get_connection().connection.client for m in ALL_MODELS]
-    return [*clients, deps.connection.client]
+    return [*clients, runtime.connection.client]
 
 
 @pytest.fixture
@@ -90,9 +91,9 @@ def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.fixture
-def faults(deps: Deps, api: ApiClient) -> Iterator[DynamoFaults]:
+def faults(runtime: Runtime, deps: Deps, api: ApiClient) -> Iterator[DynamoFaults]:
     api.request("GET", "/v1/health")  # models bound, clients created
-    injected = DynamoFaults(deps)
+    injected = DynamoFaults(runtime)
     yield injected
     injected.detach()
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 
 from app import app
 from security_support import WsgiApiClient
-from taskcore.bootstrap import Deps
+from taskcore.services.deps import Deps
 from wsgi import create_application
 
 MAX_EXAMPLES = 25

@@ -12,13 +12,10 @@ import pytest
 from security_support import problem
 from support import ApiClient
 from taskcore.errors import DependencyUnavailable
-from taskcore.repositories.idempotency import (
-    IdempotencyRecord,
-    IdempotencyRepository,
-    idempotency_key,
-)
+from taskcore.repositories.idempotency import IdempotencyRepository
 from taskcore.services import accounts, idempotency
 from taskcore.services import tasks as task_service
+from taskcore.services.ports import IdempotencyRecord
 
 BODY = {"title": "pay rent", "due_at": "2026-03-05", "tags": ["home"]}
 
@@ -118,13 +115,13 @@ def _user(deps) -> str:
 def test_concurrent_duplicates_create_one_task(deps) -> None:
     user_id = _user(deps)
 
-    def attempt(_: int) -> idempotency.Outcome:
+    def attempt(_: int) -> task_service.Created:
         return task_service.create_task_once(deps, user_id, BODY, "burst")
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         outcomes = list(pool.map(attempt, range(8)))
     assert sum(not o.replayed for o in outcomes) == 1
-    assert len({o.reply.body["id"] for o in outcomes}) == 1
+    assert len({o.task.id for o in outcomes}) == 1
     user = deps.users.get(user_id)
     assert user is not None and user.task_count == 1
 
@@ -133,10 +130,10 @@ def test_a_failure_after_the_create_is_recovered_by_the_retry(api, deps, monkeyp
     token = api.token()
     original = IdempotencyRepository.put
 
-    def lose_the_reply(self, pk, user_id, record, now, until):  # DynamoDB fails at the end
-        if record.reply is not None:
+    def lose_the_reply(self, user_id, key, record, now, until):  # DynamoDB fails at the end
+        if record.result is not None:
             raise DependencyUnavailable("throttled")
-        return original(self, pk, user_id, record, now, until)
+        return original(self, user_id, key, record, now, until)
 
     monkeypatch.setattr(IdempotencyRepository, "put", lose_the_reply)
     failed = _create(api, token, "flaky")
@@ -155,9 +152,8 @@ def test_a_worker_that_died_mid_request_is_taken_over_after_its_lease(
     # What a worker leaves when it dies after creating the task, before storing the reply.
     reserved = deps.new_id()
     request = idempotency.fingerprint("create_task", BODY)
-    pk = idempotency_key(user_id, "orphan")
     now = clock()
-    deps.idempotency.claim(pk, user_id, IdempotencyRecord(request, reserved, None), now,
+    deps.idempotency.claim(user_id, "orphan", IdempotencyRecord(request, reserved, None), now,
                            now + idempotency.LEASE)
     task_service.create_task(deps, user_id, BODY, task_id=reserved)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from support import ApiClient, Reply
-from taskcore.bootstrap import Deps
+from taskcore.services.deps import Deps
 from taskcore.logs import configure_logging
 
 PASSWORD = "Pa55word-that-must-not-leak"

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from security_support import problem
 from support import ApiClient, FakeClock, Reply
-from taskcore.bootstrap import Deps
+from taskcore.services.deps import Deps
 from taskcore.errors import Unauthorized
 from taskcore.services import accounts
 

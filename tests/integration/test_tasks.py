@@ -157,7 +157,8 @@ def test_unknown_routes_and_methods(api) -> None:
     assert api.request("PUT", "/v1/tasks", {"title": "x"}, token=token).status == 405
 
 
-def test_request_ids_are_echoed_or_generated(api) -> None:
+def test_request_ids_are_echoed_or_generated(chalice_api) -> None:
+    api = chalice_api
     mine = api.request("GET", "/v1/health", headers={"X-Request-Id": "abc-123"})
     assert mine.header("X-Request-Id") == "abc-123"
     generated = api.request("GET", "/v1/health")

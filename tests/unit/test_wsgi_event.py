@@ -309,7 +309,9 @@ def test_cors_preflight(app: Any) -> None:
 
 
 def test_oversized_body_is_problem_413(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wsgi, "MAX_BODY_BYTES", 10)
+    import gateway.events
+
+    monkeypatch.setattr(gateway.events, "MAX_BODY_BYTES", 10)
     reply = call(
         app, "POST", "/items", headers={"Content-Type": "application/json"}, body=b"x" * 11
     )
@@ -354,7 +356,7 @@ def test_routes_with_authorizers_are_refused() -> None:
 
 
 def test_lambda_context_counts_down() -> None:
-    context = wsgi.LambdaContext("rid", "fn", 0.0)
+    context = wsgi.lambda_context("rid", "fn", 0.0)
     assert context.get_remaining_time_in_millis() == 0
     assert context.aws_request_id == "rid"
     assert context.function_version == "$LATEST"

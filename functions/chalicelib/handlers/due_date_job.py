@@ -3,14 +3,18 @@ same handler)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate
 
 from chalicelib.deps import deps
 from chalicelib.lazy import lazy_module
 
-reminders = lazy_module("taskcore.services.reminders")
+if TYPE_CHECKING:
+    from taskcore.services import reminders
+else:
+    reminders = lazy_module("taskcore.services.reminders")
+
 bp = Blueprint(__name__)
 
 

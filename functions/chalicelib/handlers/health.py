@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint, Response
 
-from chalicelib.http import Call, api, reply
+from chalicelib.http import Call, reply
 from chalicelib.lazy import lazy_module
+from chalicelib.routes import Operation, endpoint
 
-operations = lazy_module("taskcore.services.operations")
+if TYPE_CHECKING:
+    from taskcore.services import operations
+else:
+    operations = lazy_module("taskcore.services.operations")
+
 bp = Blueprint(__name__)
 
 
-@bp.route("/v1/health", methods=["GET"])
+@endpoint(bp, "GET", "/v1/health", Operation("Liveness", 200, auth=False), bare=True)
 def health() -> Response:
     """Alive: no dependency is called, so this is also the cheapest request there is."""
     return Response(
@@ -19,8 +26,7 @@ def health() -> Response:
     )
 
 
-@bp.route("/v1/ready", methods=["GET"])
-@api(bp)
+@endpoint(bp, "GET", "/v1/ready", Operation("Readiness", 200, auth=False, errors=(503,)))
 def ready(call: Call) -> Response:
     """Ready when DynamoDB answers; Redis is reported but optional."""
     report = operations.readiness(call.deps)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint, Response
 
-from chalicelib.http import Call, api
+from chalicelib.http import Call
 from chalicelib.lazy import lazy_module
+from chalicelib.routes import Operation, endpoint
 
-listing = lazy_module("taskcore.services.listing")
+if TYPE_CHECKING:
+    from taskcore.services import listing
+else:
+    listing = lazy_module("taskcore.services.listing")
+
 bp = Blueprint(__name__)
 
 
-@bp.route("/v1/tasks", methods=["GET"])
-@api(bp)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/tasks",
+    Operation("List tasks", 200, response="TaskPage", query="ListParams", errors=(400,)),
+)
 def list_tasks(call: Call) -> Response:
     """A page of the caller's tasks, filtered and sorted."""
     text = listing.list_tasks_json(call.deps, call.user_id, call.query())

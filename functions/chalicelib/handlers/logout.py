@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint, Response
 
-from chalicelib.http import Call, api, no_content
+from chalicelib.http import Call, no_content
 from chalicelib.lazy import lazy_module
+from chalicelib.routes import Operation, endpoint
 
-accounts = lazy_module("taskcore.services.accounts")
+if TYPE_CHECKING:
+    from taskcore.services import accounts
+else:
+    accounts = lazy_module("taskcore.services.accounts")
+
 bp = Blueprint(__name__)
 
 
-@bp.route("/v1/auth/logout", methods=["POST"])
-@api(bp)
+@endpoint(bp, "POST", "/v1/auth/logout", Operation("Log out", 204, "LogoutRequest"))
 def logout(call: Call) -> Response:
     """End the session: its access token and refresh family stop working."""
     accounts.logout(call.deps, call.claims, call.json(optional=True))

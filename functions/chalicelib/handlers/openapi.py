@@ -5,12 +5,13 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.http import reply
+from chalicelib.routes import Operation, endpoint
 
 bp = Blueprint(__name__)
 
 
-@bp.route("/v1/openapi.json", methods=["GET"])
-def openapi() -> Response:
+@endpoint(bp, "GET", "/v1/openapi.json", Operation("This document", 200, auth=False), bare=True)
+def get_openapi_document() -> Response:
     """The OpenAPI 3.1 description of this API."""
     from chalicelib.openapi_doc import document  # builds every schema: only when asked
 

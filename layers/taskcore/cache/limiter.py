@@ -13,19 +13,10 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from taskcore.cache.client import Cache
 from taskcore.errors import RateLimited
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most ``max_hits`` hits per ``window_seconds`` for each subject of ``name``."""
-
-    name: str
-    max_hits: int
-    window_seconds: int
+from taskcore.services.ports import Limit
 
 
 class LocalWindows:
@@ -74,7 +65,8 @@ class LocalWindows:
 
 
 class RateLimiter:
-    """Counts hits per (limit, subject) and refuses those over the limit."""
+    """Counts hits per (limit, subject) and refuses those over the limit (the
+    :class:`~taskcore.services.ports.Limiter` of the services)."""
 
     def __init__(self, cache: Cache, local: LocalWindows | None = None) -> None:
         self._cache = cache

@@ -22,10 +22,15 @@ SESSION_TTL_SECONDS = 30
 
 
 class UserCache:
-    """Per-user cached reads on top of :class:`Cache`."""
+    """Per-user cached reads on top of :class:`Cache` (the services'
+    :class:`~taskcore.services.ports.Cache`)."""
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
+
+    def available(self) -> bool:
+        """Whether Redis answers now."""
+        return self.cache.available()
 
     def bump(self, user_id: str) -> None:
         """Invalidate everything cached for the user (call after each successful write)."""

@@ -45,6 +45,24 @@ class Pending:
         return f"{sort_key(self.at)}|{user_id}|{task_id}"
 
 
+@dataclass(frozen=True)
+class DueReminder:
+    """A task whose next notification is due, as the due-date job reads it.
+
+    ``index_key`` identifies the notification the task is waiting for; recording it is
+    conditioned on the task still waiting for exactly that one (and on ``version``).
+    """
+
+    user_id: str
+    task_id: str
+    title: str
+    due_at: str
+    deadline: datetime
+    kind: Kind
+    version: int
+    index_key: str
+
+
 def next_reminder(task: Task, deadline: datetime | None, lead_minutes: int) -> Pending | None:
     """The notification ``task`` is waiting for, if any."""
     if task.completed or task.due is None or deadline is None:

@@ -84,16 +84,6 @@ class Task:
             deadline_key=data["deadline_key"],
         )
 
-    @property
-    def etag(self) -> str:
-        """Strong entity tag of this version."""
-        return f'"{self.version}"'
-
-    def matches_etag(self, header: str) -> bool:
-        """Whether an ``If-Match`` / ``If-None-Match`` value names this version (or ``*``)."""
-        tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-        return "*" in tags or self.etag in tags
-
     def index_keys(self, timezone: str) -> dict[str, str]:
         """Sort keys of every list index; see :mod:`taskcore.storage.models`."""
         status = "1" if self.completed else "0"

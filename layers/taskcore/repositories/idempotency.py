@@ -1,7 +1,7 @@
 """Idempotency records: one item per (user, key) in the ``auth`` table.
 
 ``pk = IDEM#<user id>#<sha256 of the key>``; ``payload`` holds the request fingerprint,
-the id reserved for the resource and, once the first request finished, its reply.
+the id reserved for the resource and, once the first request finished, its result.
 ``expires_at`` is both the TTL and the record's logical end: a short lease while the
 first request runs, 24 hours once its reply is stored. Records past it are treated as
 absent (DynamoDB's TTL deletes them lazily, up to days later).
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,40 +24,11 @@ from botocore.exceptions import ClientError
 from pynamodb.connection import Connection
 
 from taskcore.clock import epoch_seconds, format_instant
+from taskcore.services.ports import Claim, IdempotencyRecord, IdempotencyStore
 from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import AuthModel
 
 _CLAIM_CONDITION = "attribute_not_exists(pk) OR expires_at <= :now"
-
-
-@dataclass(frozen=True)
-class StoredReply:
-    """A reply as it is replayed: status, JSON body, headers."""
-
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class IdempotencyRecord:
-    """What is known about one idempotency key."""
-
-    request_hash: str
-    resource_id: str
-    reply: StoredReply | None  # None while the first request is in progress
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The outcome of a claim.
-
-    ``won``: this caller owns the key now; ``found`` is then the expired record it
-    replaced, if any. Otherwise ``found`` is the live record that holds the key.
-    """
-
-    won: bool
-    found: IdempotencyRecord | None
 
 
 def idempotency_key(user_id: str, key: str) -> str:
@@ -66,16 +36,18 @@ def idempotency_key(user_id: str, key: str) -> str:
     return f"IDEM#{user_id}#{hashlib.sha256(key.encode('utf-8')).hexdigest()}"
 
 
-class IdempotencyRepository:
-    """Claims keys, stores replies, reads records."""
+class IdempotencyRepository(IdempotencyStore):
+    """Claims keys, stores results, reads records (the services'
+    :class:`IdempotencyStore`)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     def claim(
-        self, pk: str, user_id: str, record: IdempotencyRecord, now: datetime, until: datetime
+        self, user_id: str, key: str, record: IdempotencyRecord, now: datetime, until: datetime
     ) -> Claim:
         """Take the key unless a live record holds it: one conditional ``PutItem``."""
+        pk = idempotency_key(user_id, key)
         try:
             with dynamo_unavailable_as_503():
                 response = self._connection.client.put_item(
@@ -93,16 +65,18 @@ class IdempotencyRepository:
         return Claim(won=True, found=_record(response.get("Attributes")))
 
     def put(
-        self, pk: str, user_id: str, record: IdempotencyRecord, now: datetime, until: datetime
+        self, user_id: str, key: str, record: IdempotencyRecord, now: datetime, until: datetime
     ) -> None:
         """Overwrite the record (by its owner): one ``PutItem``."""
+        pk = idempotency_key(user_id, key)
         with dynamo_unavailable_as_503():
             self._connection.client.put_item(
                 TableName=AuthModel.Meta.table_name, Item=_item(pk, user_id, record, now, until)
             )
 
-    def get(self, pk: str, now: datetime) -> IdempotencyRecord | None:
+    def get(self, user_id: str, key: str, now: datetime) -> IdempotencyRecord | None:
         """The live record, read consistently, or ``None``: one ``GetItem``."""
+        pk = idempotency_key(user_id, key)
         with dynamo_unavailable_as_503():
             response = self._connection.client.get_item(
                 TableName=AuthModel.Meta.table_name, Key={"pk": {"S": pk}}, ConsistentRead=True
@@ -119,13 +93,7 @@ def _item(
     payload = {
         "request": record.request_hash,
         "resource": record.resource_id,
-        "reply": None
-        if record.reply is None
-        else {
-            "status": record.reply.status,
-            "body": record.reply.body,
-            "headers": record.reply.headers,
-        },
+        "result": record.result,
     }
     model = AuthModel(
         pk,
@@ -142,11 +110,9 @@ def _record(item: dict[str, Any] | None) -> IdempotencyRecord | None:
     if not item or "payload" not in item:
         return None
     payload = json.loads(item["payload"]["S"])
-    reply = payload.get("reply")
+    result = payload.get("result")
     return IdempotencyRecord(
         request_hash=str(payload["request"]),
         resource_id=str(payload["resource"]),
-        reply=None
-        if reply is None
-        else StoredReply(int(reply["status"]), reply["body"], dict(reply["headers"])),
+        result=result if isinstance(result, dict) else None,
     )

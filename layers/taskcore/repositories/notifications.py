@@ -13,11 +13,15 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from taskcore.clock import format_instant
-from taskcore.domain.reminders import Kind, Pending
+from taskcore.domain.notification import Notification
+from taskcore.domain.reminders import DueReminder, Kind, Pending
 from taskcore.repositories.users import condition_failed
+from taskcore.services.ports import NotificationStore, PageKey
 from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import NotificationModel, TaskModel
 from taskcore.storage.tables import NOTIFICATION_RETENTION
+
+LIVE = "T#"  # the sort-key prefix of a live task (see repositories.tasks)
 
 JOB_PARTITION = "#job"
 JOB_STATE = "due-date-job"
@@ -29,31 +33,37 @@ def notification_id(task_id: str, kind: Kind, due_at: str) -> str:
     return f"{task_id}.{kind.value}.{digest}"
 
 
-class NotificationRepository:
-    """Stores notifications and serves the due-date job."""
+class NotificationRepository(NotificationStore):
+    """Stores notifications and serves the due-date job (the services'
+    :class:`NotificationStore`)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def pending(self, bucket: str, up_to_key: str) -> Iterator[TaskModel]:
+    def pending(self, bucket: str, up_to_key: str) -> Iterator[DueReminder]:
         """Tasks in ``bucket`` whose next notification is due by ``up_to_key``."""
         with dynamo_unavailable_as_503():
-            yield from TaskModel.by_notify_bucket.query(
+            for item in TaskModel.by_notify_bucket.query(
                 bucket, range_key_condition=TaskModel.notify_at <= f"{up_to_key}|~"
-            )
+            ):
+                if item.due_instant and item.notify_kind and item.notify_at:
+                    yield _reminder(item)
 
-    def record(self, item: TaskModel, kind: Kind, after: Pending | None, now: datetime) -> bool:
+    def record(
+        self, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
+    ) -> bool:
         """Store the notification and move the task on to ``after``, atomically.
 
         Conditioned on the task still waiting for exactly this notification (a concurrent
         edit or another run of the job wins otherwise). Returns whether the task moved on.
         """
-        notification = self._notification(item, kind, now)
-        advance = _advance(item, kind, after, now)
+        notification = self._notification(reminder, kind, now)
+        advance = _advance(reminder, kind, after, now)
+        item = TaskModel(reminder.user_id, LIVE + reminder.task_id)
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
                 tx.save(notification, condition=NotificationModel.notification_id.does_not_exist())
-                tx.update(item, actions=advance, condition=_unchanged(item))
+                tx.update(item, actions=advance, condition=_unchanged(reminder))
             return True
         except TransactWriteError as exc:
             if not condition_failed(exc):
@@ -62,7 +72,7 @@ class NotificationRepository:
         # this notification already exists (a run that crashed half-way): move on alone.
         try:
             with dynamo_unavailable_as_503():
-                item.update(actions=advance, condition=_unchanged(item))
+                item.update(actions=advance, condition=_unchanged(reminder))
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -70,21 +80,27 @@ class NotificationRepository:
         return True
 
     def page(
-        self, user_id: str, *, unread_only: bool, limit: int, start: dict[str, str] | None
-    ) -> Iterator[NotificationModel]:
-        """A user's notifications, newest first."""
+        self, user_id: str, *, unread_only: bool, limit: int, start: PageKey | None
+    ) -> Iterator[tuple[Notification, PageKey]]:
+        """A user's notifications, newest first, each with its key in the index read."""
         index = NotificationModel.by_unread if unread_only else NotificationModel.by_created
+        attribute = "unread_sort" if unread_only else "created_sort"
         last_key = None
         if start is not None:
             last_key = {"user_id": {"S": user_id}, **{k: {"S": v} for k, v in start.items()}}
         with dynamo_unavailable_as_503():
-            yield from index.query(
+            for item in index.query(
                 user_id,
                 scan_index_forward=False,
                 consistent_read=True,
                 page_size=limit,
                 last_evaluated_key=last_key,
-            )
+            ):
+                key = {
+                    "notification_id": item.notification_id,
+                    attribute: str(getattr(item, attribute)),
+                }
+                yield _notification(item), key
 
     def mark_read(self, user_id: str, notification_id: str, now: datetime) -> bool:
         """Mark one of the user's live notifications read; ``False`` when there is none."""
@@ -126,8 +142,8 @@ class NotificationRepository:
             NotificationModel(JOB_PARTITION, JOB_STATE, watermark=bucket).save()
 
     @staticmethod
-    def _notification(item: TaskModel, kind: Kind, now: datetime) -> NotificationModel:
-        nid = notification_id(item.task_id, kind, item.due_at or "")
+    def _notification(item: DueReminder, kind: Kind, now: datetime) -> NotificationModel:
+        nid = notification_id(item.task_id, kind, item.due_at)
         created = format_instant(now)
         sort = f"{created}|{nid}"
         return NotificationModel(
@@ -145,15 +161,41 @@ class NotificationRepository:
         )
 
 
-def _unchanged(item: TaskModel) -> Condition:
-    condition: Condition = (TaskModel.version == item.version) & (
-        TaskModel.notify_at == item.notify_at
+def _reminder(item: TaskModel) -> DueReminder:
+    return DueReminder(
+        user_id=item.user_id,
+        task_id=item.task_id,
+        title=item.title or "",
+        due_at=item.due_at or "",
+        deadline=datetime.fromisoformat(item.due_instant),
+        kind=Kind(item.notify_kind),
+        version=int(item.version),
+        index_key=item.notify_at,
+    )
+
+
+def _notification(item: NotificationModel) -> Notification:
+    return Notification(
+        id=item.notification_id,
+        kind=item.kind,
+        task_id=item.task_id,
+        task_title=item.task_title,
+        due_at=item.due_at,
+        created_at=item.created_at,
+        read=bool(item.read),
+        expires_at=item.expires_at,
+    )
+
+
+def _unchanged(reminder: DueReminder) -> Condition:
+    condition: Condition = (TaskModel.version == reminder.version) & (
+        TaskModel.notify_at == reminder.index_key
     )
     return condition
 
 
-def _advance(item: TaskModel, kind: Kind, after: Pending | None, now: datetime) -> list[Action]:
-    due = item.due_at or ""
+def _advance(item: DueReminder, kind: Kind, after: Pending | None, now: datetime) -> list[Action]:
+    due = item.due_at
     actions: list[Action] = [TaskModel.reminded_soon_for.set(due)]
     if kind is Kind.OVERDUE:
         actions.append(TaskModel.reminded_overdue_for.set(due))

@@ -8,7 +8,6 @@ is revoked, which also stops the access tokens issued in it (they carry the fami
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
@@ -16,19 +15,10 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from taskcore.clock import format_instant
-from taskcore.repositories.users import UserRecord, condition_failed, user_from_item
+from taskcore.repositories.users import condition_failed, user_from_item, user_key
+from taskcore.services.ports import RefreshState, SessionStore
 from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import AuthModel, UserModel
-
-
-@dataclass(frozen=True)
-class RefreshState:
-    """What one read tells about a presented refresh token."""
-
-    token_known: bool
-    token_spent: bool
-    family_revoked: bool
-    owner: UserRecord | None
 
 
 def family_key(family_id: str) -> str:
@@ -41,8 +31,9 @@ def token_key(digest: str) -> str:
     return f"RT#{digest}"
 
 
-class SessionRepository:
-    """Stores refresh families and tokens, and answers revocation checks."""
+class SessionRepository(SessionStore):
+    """Refresh families and tokens in the ``auth`` table (the services'
+    :class:`SessionStore`)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -56,7 +47,7 @@ class SessionRepository:
             tx.save(_family(user_id, family_id, now, expires))
             tx.save(_token(user_id, family_id, digest, now, expires))
 
-    def read(self, user_pk: str, family_id: str, digest: str, now: datetime) -> RefreshState:
+    def read(self, user_id: str, family_id: str, digest: str, now: datetime) -> RefreshState:
         """The token, its family and its owner in one consistent read.
 
         Items past their TTL are treated as absent: DynamoDB deletes them lazily.
@@ -64,7 +55,7 @@ class SessionRepository:
         with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
             token_f = tx.get(AuthModel, token_key(digest))
             family_f = tx.get(AuthModel, family_key(family_id))
-            owner_f = tx.get(UserModel, user_pk)
+            owner_f = tx.get(UserModel, user_key(user_id))
         token = _live(_result(token_f), now)
         family = _live(_result(family_f), now)
         owner = _result(owner_f)

@@ -13,9 +13,7 @@ the account item, conditioned on the value read just before. Two consequences:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -23,53 +21,29 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from taskcore.clock import format_instant
+from taskcore.domain.changes import TOMBSTONE_RETENTION, Change, Tombstone
 from taskcore.domain.due import Due
 from taskcore.domain.listing import Segment
 from taskcore.domain.reminders import next_reminder
 from taskcore.domain.search import index_prefixes
 from taskcore.domain.task import Priority, Task
+from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable
-from taskcore.repositories.users import UserRecord, at_change_seq, user_from_item, user_key
+from taskcore.repositories.users import at_change_seq, user_from_item, user_key
+from taskcore.services.ports import PageKey, TaskStore, TaskWrite, WriteOutcome
 from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import SearchEntryModel, TaskModel, UserModel
-from taskcore.storage.tables import TOMBSTONE_RETENTION
 
 LIVE = "T#"
 TOMBSTONE = "X#"
-
-
-class WriteOutcome(Enum):
-    """How a conditional task write ended."""
-
-    COMMITTED = "committed"
-    USER_CHANGED = "user_changed"  # the account moved on since it was read: retry
-    TASK_CHANGED = "task_changed"  # the task is not at the expected version
 
 
 # DynamoDB's limit on the actions of one transaction.
 MAX_TRANSACTION_ACTIONS = 100
 
 
-@dataclass(frozen=True)
-class TaskWrite:
-    """One task change: ``put`` (create or replace) or ``delete``, at ``expected_version``
-    (``None`` for a create, which requires that no such task exists). ``previous`` is the
-    task as read before the change (for the search index)."""
-
-    task: Task
-    expected_version: int | None
-    delete: bool = False
-    previous: Task | None = None
-
-    def index_changes(self) -> tuple[set[str], set[str]]:
-        """Search index entries to add and to remove."""
-        before = _prefixes(self.previous)
-        after = set() if self.delete else _prefixes(self.task)
-        return after - before, before - after
-
-
-class TaskRepository:
-    """Reads and writes tasks of one table."""
+class TaskRepository(TaskStore):
+    """Tasks, tombstones and search entries (the services' :class:`TaskStore`)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -83,7 +57,7 @@ class TaskRepository:
                 return None
         return to_task(item)
 
-    def load_for_write(self, user_id: str, task_id: str) -> tuple[UserRecord | None, Task | None]:
+    def load_for_write(self, user_id: str, task_id: str) -> tuple[User | None, Task | None]:
         """The account and the task in one consistent read (``TransactGetItems``)."""
         with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
             user_f = tx.get(UserModel, user_key(user_id))
@@ -98,7 +72,7 @@ class TaskRepository:
             task = None
         return user, task
 
-    def write(self, user: UserRecord, change: TaskWrite, now: datetime) -> WriteOutcome:
+    def write(self, user: User, change: TaskWrite, now: datetime) -> WriteOutcome:
         """Commit one change together with the next change sequence number.
 
         The task's search index entries change in the same transaction when they fit in
@@ -109,7 +83,7 @@ class TaskRepository:
         seq = user.change_seq + 1
         count = user.task_count + _count_delta(change)
         task = change.task
-        adds, removes = change.index_changes()
+        adds, removes = _index_changes(change)
         inline = len(adds) + len(removes) + 3 <= MAX_TRANSACTION_ACTIONS
         if not inline:
             self._put_entries(task, adds)
@@ -138,7 +112,7 @@ class TaskRepository:
             self._delete_entries(task, removes)
         return WriteOutcome.COMMITTED
 
-    def rekey_owner_tasks(self, owner: UserRecord, now: datetime) -> int:
+    def rekey_owner_tasks(self, owner: User, now: datetime) -> int:
         """Recompute the time-zone and lead-time dependent keys of the owner's dated tasks
         (after a profile change). Each rewrite is conditional on the version read, so a
         concurrent edit (which already used the new profile) is never undone."""
@@ -189,10 +163,11 @@ class TaskRepository:
         segment: Segment,
         *,
         forward: bool,
-        start: dict[str, str] | None,
+        start: PageKey | None,
         page_size: int | None,
-    ) -> Iterator[TaskModel]:
-        """Live tasks in one key range, in index order, fetched ``page_size`` at a time."""
+    ) -> Iterator[tuple[Task, PageKey]]:
+        """Live tasks in one key range, in index order, fetched ``page_size`` at a time,
+        each with its key in that index (where a page ending on it resumes)."""
         target: Any = TaskModel if segment.index is None else getattr(TaskModel, segment.index)
         attribute = getattr(TaskModel, segment.attribute)
         condition = None
@@ -204,25 +179,28 @@ class TaskRepository:
         if start is not None:
             last_key = {"user_id": {"S": user_id}, **{k: {"S": v} for k, v in start.items()}}
         with dynamo_unavailable_as_503():
-            yield from target.query(
+            for item in target.query(
                 user_id,
                 range_key_condition=condition,
                 scan_index_forward=forward,
                 consistent_read=True,
                 page_size=page_size,
                 last_evaluated_key=last_key,
-            )
+            ):
+                key = {"sk": item.sk, segment.attribute: str(getattr(item, segment.attribute))}
+                yield to_task(item), key
 
-    def changes_after(self, user_id: str, seq: int, *, page_size: int) -> Iterator[TaskModel]:
+    def changes_after(self, user_id: str, seq: int, *, page_size: int) -> Iterator[Change]:
         """Live tasks and tombstones whose last change is numbered after ``seq``, in order."""
         with dynamo_unavailable_as_503():
-            yield from TaskModel.by_seq.query(
+            for item in TaskModel.by_seq.query(
                 user_id,
                 range_key_condition=TaskModel.seq > seq,
                 scan_index_forward=True,
                 consistent_read=True,
                 page_size=page_size,
-            )
+            ):
+                yield Change(int(item.seq), _entry_of(item))
 
     def delete_everything(self, user_id: str) -> int:
         """Remove every task, tombstone and search entry of a user (account deletion)."""
@@ -237,7 +215,7 @@ class TaskRepository:
         return removed
 
 
-def to_item(task: Task, owner: UserRecord, seq: int, now: datetime) -> TaskModel:
+def to_item(task: Task, owner: User, seq: int, now: datetime) -> TaskModel:
     """The stored form of a live task, with its index keys for the owner's time zone and
     its next pending notification for the owner's lead time."""
     timezone = owner.timezone
@@ -293,6 +271,19 @@ def to_task(item: TaskModel) -> Task:
         reminded_soon_for=item.reminded_soon_for,
         reminded_overdue_for=item.reminded_overdue_for,
     )
+
+
+def _entry_of(item: TaskModel) -> Task | Tombstone:
+    if item.sk.startswith(TOMBSTONE):
+        return Tombstone(item.task_id, item.deleted_at or "", item.expires_at)
+    return to_task(item)
+
+
+def _index_changes(change: TaskWrite) -> tuple[set[str], set[str]]:
+    """Search index entries to add and to remove."""
+    before = _prefixes(change.previous)
+    after = set() if change.delete else _prefixes(change.task)
+    return after - before, before - after
 
 
 def _prefixes(task: Task | None) -> set[str]:

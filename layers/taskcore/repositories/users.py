@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from taskcore.domain.user import User
 from taskcore.errors import Conflict
+from taskcore.services.ports import UserStore
 from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import UserModel
-
-
-@dataclass(frozen=True)
-class UserRecord:
-    """An account as stored."""
-
-    id: str
-    email: str
-    name: str
-    timezone: str
-    reminder_lead_minutes: int
-    password_hash: str
-    created_at: str
-    updated_at: str
-    change_seq: int = 0
-    task_count: int = 0
-
-    def to_public(self) -> dict[str, object]:
-        """The account as the API returns it (never the password hash)."""
-        return {
-            "id": self.id,
-            "email": self.email,
-            "name": self.name,
-            "timezone": self.timezone,
-            "reminder_lead_minutes": self.reminder_lead_minutes,
-            "created_at": self.created_at,
-        }
 
 
 def user_key(user_id: str) -> str:
@@ -51,13 +26,13 @@ def email_key(email: str) -> str:
     return f"EMAIL#{email}"
 
 
-class UserRepository:
-    """Reads and writes accounts."""
+class UserRepository(UserStore):
+    """Accounts in the ``users`` table (the services' :class:`UserStore`)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def get(self, user_id: str) -> UserRecord | None:
+    def get(self, user_id: str) -> User | None:
         """The account, read consistently, or ``None``."""
         with dynamo_unavailable_as_503():
             try:
@@ -66,7 +41,7 @@ class UserRepository:
                 return None
         return user_from_item(item)
 
-    def get_by_email(self, email: str) -> UserRecord | None:
+    def get_by_email(self, email: str) -> User | None:
         """The account that owns ``email`` (normalised), or ``None``: one read."""
         with dynamo_unavailable_as_503():
             try:
@@ -75,7 +50,7 @@ class UserRepository:
                 return None
         return user_from_item(item)
 
-    def create(self, user: UserRecord) -> None:
+    def create(self, user: User) -> None:
         """Store a new account; :class:`Conflict` when the e-mail is taken. One transaction."""
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
@@ -86,7 +61,7 @@ class UserRepository:
                 raise Conflict("An account with this e-mail address already exists") from None
             raise
 
-    def update_profile(self, before: UserRecord, after: UserRecord) -> bool:
+    def update_profile(self, before: User, after: User) -> bool:
         """Write a profile change to both items if the account is still at ``before``'s
         change sequence. Returns ``False`` on a concurrent change (the caller retries)."""
         next_seq = before.change_seq + 1
@@ -104,7 +79,7 @@ class UserRepository:
             raise
         return True
 
-    def delete(self, user: UserRecord) -> None:
+    def delete(self, user: User) -> None:
         """Remove both account items."""
         with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
             tx.delete(UserModel(user_key(user.id)))
@@ -118,8 +93,8 @@ def at_change_seq(seq: int) -> Condition:
     return UserModel.change_seq == seq
 
 
-def user_from_item(item: UserModel) -> UserRecord:
-    return UserRecord(
+def user_from_item(item: UserModel) -> User:
+    return User(
         id=item.user_id,
         email=item.email,
         name=item.name,
@@ -133,7 +108,7 @@ def user_from_item(item: UserModel) -> UserRecord:
     )
 
 
-def _item(pk: str, user: UserRecord) -> UserModel:
+def _item(pk: str, user: User) -> UserModel:
     return UserModel(
         pk,
         user_id=user.id,

@@ -1,1 +1,6 @@
-"""The service layer: one plain function per use case, over :class:`taskcore.bootstrap.Deps`."""
+"""The service layer: one plain function per use case.
+
+Each takes a :class:`~taskcore.services.deps.Deps` of ports
+(:mod:`taskcore.services.ports`) and returns domain results; HTTP (status codes,
+headers, ETag syntax) is the entry points' business.
+"""

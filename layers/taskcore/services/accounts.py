@@ -8,11 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from taskcore.auth import AccessClaims, new_refresh_token, split_refresh_token, token_digest
-from taskcore.bootstrap import Deps
 from taskcore.clock import format_instant
+from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable, Unauthorized
-from taskcore.repositories import UserRecord
-from taskcore.repositories.users import user_key
 from taskcore.schemas import (
     LoginRequest,
     LogoutRequest,
@@ -22,6 +20,7 @@ from taskcore.schemas import (
     validate,
 )
 from taskcore.services import limits
+from taskcore.services.deps import Deps
 
 _PROFILE_RETRIES = 5
 
@@ -35,7 +34,7 @@ def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]
     limits.check_registration(deps, client)
     now = deps.clock()
     stamp = format_instant(now)
-    user = UserRecord(
+    user = User(
         id=deps.new_id(),
         email=request.email,
         name=request.name,
@@ -75,7 +74,7 @@ def refresh(deps: Deps, body: Any) -> dict[str, Any]:
     user_id, family_id = split_refresh_token(request.refresh_token)
     digest = token_digest(request.refresh_token)
     now = deps.clock()
-    state = deps.sessions.read(user_key(user_id), family_id, digest, now)
+    state = deps.sessions.read(user_id, family_id, digest, now)
     if not state.token_known or state.family_revoked or state.owner is None:
         raise Unauthorized("The refresh token is invalid or expired")
     if state.token_spent:
@@ -111,7 +110,7 @@ def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use the Bearer authentication scheme")
     claims = deps.tokens.verify(token.strip(), deps.clock())
-    cache = deps.user_cache
+    cache = deps.cache
     if cache.session_live(claims.family_id):
         return claims
     if deps.sessions.is_family_revoked(claims.family_id, deps.clock()):
@@ -122,7 +121,7 @@ def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
 
 def get_profile(deps: Deps, claims: AccessClaims) -> dict[str, Any]:
     """The caller's account."""
-    return _require_user(deps, claims.user_id).to_public()
+    return deps.users.require(claims.user_id).to_public()
 
 
 def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any]:
@@ -130,7 +129,7 @@ def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any
     request = validate(ProfileUpdate, body)
     changes = request.model_dump(exclude_unset=True, exclude_none=True)
     for _ in range(_PROFILE_RETRIES):
-        user = _require_user(deps, claims.user_id)
+        user = deps.users.require(claims.user_id)
         if not changes:
             return user.to_public()
         updated = replace(user, **changes, updated_at=format_instant(deps.clock()))
@@ -141,36 +140,28 @@ def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any
             ):
                 # All-day deadlines and reminder times are stored per time zone and lead.
                 deps.tasks.rekey_owner_tasks(updated, deps.clock())
-            deps.user_cache.bump(user.id)  # cached pages may depend on the time zone
+            deps.cache.bump(user.id)  # cached pages may depend on the time zone
             return updated.to_public()
     raise DependencyUnavailable("The account is being changed concurrently; retry")
 
 
 def delete_account(deps: Deps, claims: AccessClaims) -> None:
     """Delete the account, its tasks and sessions."""
-    user = _require_user(deps, claims.user_id)
+    user = deps.users.require(claims.user_id)
     deps.tasks.delete_everything(user.id)
     deps.notifications.delete_everything(user.id)
     deps.users.delete(user)
-    deps.user_cache.bump(user.id)
+    deps.cache.bump(user.id)
     _revoke(deps, claims.family_id, claims.user_id)
 
 
 def _revoke(deps: Deps, family_id: str, user_id: str) -> None:
     # The durable record first: once it is written, a cache miss anywhere sees it.
     deps.sessions.revoke_family(family_id, user_id)
-    deps.user_cache.forget_session(family_id)
+    deps.cache.forget_session(family_id)
 
 
-def _require_user(deps: Deps, user_id: str) -> UserRecord:
-    user = deps.users.get(user_id)
-    if user is None:
-        # The token is genuine but its account is gone: the session is over.
-        raise Unauthorized("The account no longer exists")
-    return user
-
-
-def _start_session(deps: Deps, user: UserRecord) -> dict[str, Any]:
+def _start_session(deps: Deps, user: User) -> dict[str, Any]:
     family_id = secrets.token_urlsafe(12)
     token = new_refresh_token(user.id, family_id)
     ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
@@ -178,9 +169,7 @@ def _start_session(deps: Deps, user: UserRecord) -> dict[str, Any]:
     return _session_reply(deps, user, family_id, token)
 
 
-def _session_reply(
-    deps: Deps, user: UserRecord, family_id: str, refresh_token: str
-) -> dict[str, Any]:
+def _session_reply(deps: Deps, user: User, family_id: str, refresh_token: str) -> dict[str, Any]:
     return {
         "user": user.to_public(),
         "access_token": deps.tokens.issue(user.id, family_id, deps.clock()),

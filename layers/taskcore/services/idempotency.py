@@ -1,15 +1,18 @@
-"""``Idempotency-Key``: a retried request takes effect once and gets the first reply.
+"""``Idempotency-Key``: a retried request takes effect once and gets the first result.
 
 How one key is served:
 
 1. Claim it with a conditional write that stores the request's fingerprint and a
    freshly reserved resource id, under a short lease (:data:`LEASE`).
-2. Run the operation with the reserved id, then store its reply for 24 hours.
-3. A retry finds the stored reply and replays it; the same key with another request
+2. Run the operation with the reserved id, then store its result for 24 hours.
+3. A retry finds the stored result and replays it; the same key with another request
    is 409.
 
+The result is the operation's domain result as JSON (a created task's snapshot), not
+an HTTP reply: the entry point shapes a replay exactly as it shaped the first reply.
+
 A duplicate that arrives while the first is still running polls briefly
-(:data:`WAITS`, under two seconds in all) and replays the reply once it is stored; if
+(:data:`WAITS`, under two seconds in all) and replays the result once it is stored; if
 the first is still running after that it gets 409 "in progress", which a client treats
 like any other 409 of this header: retry later with the same key. Polling rather than
 failing at once keeps the common case (a client retrying after its own timeout) a
@@ -18,7 +21,7 @@ plain success.
 If the first request fails, or its worker dies, the lease ends (at once, or after
 :data:`LEASE`) and the next request with the key takes over. It reuses the reserved
 id, and creating a resource whose id already exists returns the existing one, so a
-crash between "created" and "reply stored" still yields exactly one resource.
+crash between "created" and "result stored" still yields exactly one resource.
 """
 
 from __future__ import annotations
@@ -33,13 +36,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from taskcore.bootstrap import Deps
 from taskcore.errors import BadRequest, Conflict, DomainError
-from taskcore.repositories.idempotency import (
-    IdempotencyRecord,
-    StoredReply,
-    idempotency_key,
-)
+from taskcore.services.deps import Deps
+from taskcore.services.ports import IdempotencyRecord
 
 RETENTION = timedelta(hours=24)
 # Longer than any request may run (API Gateway gives up after 29 s).
@@ -48,14 +47,15 @@ LEASE = timedelta(seconds=30)
 WAITS = (0.02, 0.04, 0.08, 0.16, 0.32, 0.64)
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, like a UUID or a ULID
 
-Perform = Callable[[str], StoredReply]
+Result = dict[str, Any]
+Perform = Callable[[str], Result]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The reply to send, and whether it is a replay of an earlier one."""
+    """The operation's result, and whether it is a replay of an earlier one."""
 
-    reply: StoredReply
+    result: Result
     replayed: bool
 
 
@@ -74,32 +74,31 @@ def once(deps: Deps, user_id: str, key: str, request_hash: str, perform: Perform
     """
     if not _KEY.match(key):
         raise BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters")
-    pk = idempotency_key(user_id, key)
-    mine = IdempotencyRecord(request_hash, deps.new_id(), reply=None)
+    mine = IdempotencyRecord(request_hash, deps.new_id(), result=None)
     found: IdempotencyRecord | None = None
     for attempt, pause in enumerate((0.0, *WAITS)):
         if attempt:
             time.sleep(pause)
-            found = deps.idempotency.get(pk, deps.clock())
+            found = deps.idempotency.get(user_id, key, deps.clock())
         if attempt == 0 or found is None:  # first look, or the holder gave the key up
             now = deps.clock()
-            claim = deps.idempotency.claim(pk, user_id, mine, now, now + LEASE)
+            claim = deps.idempotency.claim(user_id, key, mine, now, now + LEASE)
             if claim.won:
-                return _first(deps, pk, user_id, mine, claim.found, perform)
+                return _first(deps, user_id, key, mine, claim.found, perform)
             found = claim.found
         if found is None:
             continue  # gone between the failed claim and now: look again after a pause
         if found.request_hash != request_hash:
             raise Conflict("This Idempotency-Key was used with a different request")
-        if found.reply is not None:
-            return Outcome(found.reply, replayed=True)
+        if found.result is not None:
+            return Outcome(found.result, replayed=True)
     raise Conflict("A request with this Idempotency-Key is still in progress; retry later")
 
 
 def _first(
     deps: Deps,
-    pk: str,
     user_id: str,
+    key: str,
     mine: IdempotencyRecord,
     replaced: IdempotencyRecord | None,
     perform: Perform,
@@ -107,25 +106,25 @@ def _first(
     record = mine
     if (
         replaced is not None
-        and replaced.reply is None
+        and replaced.result is None
         and replaced.request_hash == mine.request_hash
     ):
         # Taking over from an attempt that never stored its reply: it may have created
         # the resource, so keep its id, and record that before doing anything.
-        record = IdempotencyRecord(mine.request_hash, replaced.resource_id, reply=None)
+        record = IdempotencyRecord(mine.request_hash, replaced.resource_id, result=None)
         now = deps.clock()
-        deps.idempotency.put(pk, user_id, record, now, now + LEASE)
+        deps.idempotency.put(user_id, key, record, now, now + LEASE)
     try:
-        reply = perform(record.resource_id)
+        result = perform(record.resource_id)
         now = deps.clock()
-        done = IdempotencyRecord(record.request_hash, record.resource_id, reply)
-        deps.idempotency.put(pk, user_id, done, now, now + RETENTION)
+        done = IdempotencyRecord(record.request_hash, record.resource_id, result)
+        deps.idempotency.put(user_id, key, done, now, now + RETENTION)
     except Exception:
         # Give the key up at once (keeping the reserved id) so that a retry need not
         # wait for the lease; the error itself is not stored, and is what the caller
         # gets even if giving up fails too (the lease then ends on its own).
         with contextlib.suppress(DomainError):
             now = deps.clock()
-            deps.idempotency.put(pk, user_id, record, now, now)
+            deps.idempotency.put(user_id, key, record, now, now)
         raise
-    return Outcome(reply, replayed=False)
+    return Outcome(result, replayed=False)

@@ -15,8 +15,8 @@ bcrypt work, so a refused attempt costs the service no CPU.
 
 from __future__ import annotations
 
-from taskcore.bootstrap import Deps
-from taskcore.cache import Limit
+from taskcore.services.deps import Deps
+from taskcore.services.ports import Limit
 
 
 def check_login(deps: Deps, client: str | None, email: str) -> None:

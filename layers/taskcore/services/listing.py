@@ -7,16 +7,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from taskcore.bootstrap import Deps
 from taskcore.clock import sort_key
 from taskcore.cursors import Position, fingerprint
 from taskcore.domain import search
 from taskcore.domain.due import DueDateError, is_calendar_date, parse_bound
 from taskcore.domain.listing import ListQuery, Plan, SortField, plan
 from taskcore.domain.task import Priority, Task
-from taskcore.errors import BadRequest, Unauthorized
-from taskcore.repositories.tasks import to_task
+from taskcore.errors import BadRequest
 from taskcore.schemas import ListParams, validate_query
+from taskcore.services.deps import Deps
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ def list_tasks_json(deps: Deps, user_id: str, raw_params: dict[str, str]) -> str
     Pages that depend on the current time (``overdue``) are not cached.
     """
     params = validate_query(ListParams, raw_params)
-    cache = deps.user_cache
+    cache = deps.cache
     name = "list:" + fingerprint(params.model_dump())
     generation = None
     if params.overdue is None:
@@ -76,10 +75,7 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
     timezone = "UTC"
     if any(b is not None and is_calendar_date(b) for b in bounds):
         # A date bound is a day in the user's own time zone: only then is the account read.
-        user = deps.users.get(user_id)
-        if user is None:
-            raise Unauthorized("The account no longer exists")
-        timezone = user.timezone
+        timezone = deps.users.require(user_id).timezone
     try:
         due_from = _bound(params.due_from, timezone, upper=False)
         due_until = _bound(params.due_until, timezone, upper=True)
@@ -130,10 +126,8 @@ def _page_streamed(
         items = deps.tasks.query(
             user_id, segment, forward=the_plan.forward, start=start, page_size=wanted
         )
-        for item in items:
-            task = to_task(item)
+        for task, key in items:
             if query.matches(task, now_key):
-                key = {"sk": item.sk, segment.attribute: str(getattr(item, segment.attribute))}
                 found.append((task, Position(index, key)))
                 if len(found) == wanted:
                     break
@@ -161,7 +155,7 @@ def _page_in_memory(
     """Read the filter's key range whole, then order and cut it here."""
     segment = the_plan.segments[0]
     items = deps.tasks.query(user_id, segment, forward=True, start=None, page_size=None)
-    return _ordered_page(map(to_task, items), query, position, now)
+    return _ordered_page((task for task, _ in items), query, position, now)
 
 
 def _search_page(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from taskcore.bootstrap import Deps
 from taskcore.errors import DependencyUnavailable
+from taskcore.services.deps import Deps
 
 log = logging.getLogger(__name__)
 

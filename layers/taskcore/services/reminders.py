@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from taskcore.bootstrap import Deps
 from taskcore.clock import sort_key
 from taskcore.cursors import Position, fingerprint
-from taskcore.domain.reminders import Kind, Pending, hour_buckets
+from taskcore.domain.notification import Notification
+from taskcore.domain.reminders import DueReminder, Kind, Pending, hour_buckets
 from taskcore.errors import NotFound
 from taskcore.schemas import NotificationParams, validate_query
-from taskcore.storage.models import NotificationModel, TaskModel
+from taskcore.services.deps import Deps
 
 log = logging.getLogger(__name__)
 _ONE_MS = timedelta(milliseconds=1)
@@ -49,9 +49,9 @@ def run_due_date_job(deps: Deps) -> JobReport:
     start = min(_bucket_start(watermark) if watermark else now, now) - timedelta(hours=1)
     report = JobReport(buckets=hour_buckets(start, now))
     for bucket in report.buckets:
-        for item in repo.pending(bucket, now_key):
+        for reminder in repo.pending(bucket, now_key):
             report.examined += 1
-            kind = _remind(deps, item, now)
+            kind = _remind(deps, reminder, now)
             if kind is None:
                 report.skipped += 1
             else:
@@ -64,15 +64,13 @@ def run_due_date_job(deps: Deps) -> JobReport:
     return report
 
 
-def _remind(deps: Deps, item: TaskModel, now: datetime) -> Kind | None:
-    if not item.due_instant or not item.notify_kind:
-        return None
-    deadline = datetime.fromisoformat(item.due_instant)
+def _remind(deps: Deps, reminder: DueReminder, now: datetime) -> Kind | None:
+    deadline = reminder.deadline
     # A task already past its deadline gets the overdue notification, never a late
     # "due soon" one.
-    kind = Kind.OVERDUE if deadline < now else Kind(item.notify_kind)
+    kind = Kind.OVERDUE if deadline < now else reminder.kind
     after = Pending(Kind.OVERDUE, deadline + _ONE_MS) if kind is Kind.DUE_SOON else None
-    if deps.notifications.record(item, kind, after, now):
+    if deps.notifications.record(reminder, kind, after, now):
         return kind
     return None
 
@@ -95,41 +93,26 @@ def list_notifications(deps: Deps, user_id: str, raw: dict[str, str]) -> Notific
     unread_only = params.unread == "true"
     identity = fingerprint({"unread": unread_only, "what": "notifications"})
     position = deps.cursors.decode(params.cursor, user_id, identity) if params.cursor else None
-    attribute = "unread_sort" if unread_only else "created_sort"
     now = deps.clock()
     wanted = params.limit + 1
-    found: list[NotificationModel] = []
+    found: list[tuple[Notification, dict[str, str]]] = []
     items = deps.notifications.page(
         user_id, unread_only=unread_only, limit=wanted, start=position.key if position else None
     )
-    for item in items:
-        if item.expires_at is not None and item.expires_at <= now:
-            continue  # past its TTL; DynamoDB deletes such items lazily
-        found.append(item)
+    for notification, key in items:
+        if notification.expired(now):
+            continue  # past its TTL; the store deletes such items lazily
+        found.append((notification, key))
         if len(found) == wanted:
             break
     page = found[: params.limit]
     cursor = None
     if len(found) > params.limit:
-        last = page[-1]
-        key = {"notification_id": last.notification_id, attribute: str(getattr(last, attribute))}
-        cursor = deps.cursors.encode(user_id, identity, Position(0, key))
-    return NotificationPage([_public(item) for item in page], cursor)
+        cursor = deps.cursors.encode(user_id, identity, Position(0, page[-1][1]))
+    return NotificationPage([notification.to_public() for notification, _ in page], cursor)
 
 
 def mark_read(deps: Deps, user_id: str, notification_id: str) -> None:
     """Mark a notification read (idempotent); 404 when the user has no such notification."""
     if not deps.notifications.mark_read(user_id, notification_id, deps.clock()):
         raise NotFound(f"No notification {notification_id}")
-
-
-def _public(item: NotificationModel) -> dict[str, Any]:
-    return {
-        "id": item.notification_id,
-        "type": item.kind,
-        "task_id": item.task_id,
-        "task_title": item.task_title,
-        "due_at": item.due_at,
-        "created_at": item.created_at,
-        "read": bool(item.read),
-    }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from taskcore.bootstrap import Deps
 from taskcore.domain.due import parse_due
 from taskcore.domain.task import Priority, Task, TaskChanges, apply_changes, new_task
 from taskcore.errors import (
@@ -18,11 +18,10 @@ from taskcore.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from taskcore.repositories import UserRecord
-from taskcore.repositories.idempotency import StoredReply
-from taskcore.repositories.tasks import TaskWrite, WriteOutcome
 from taskcore.schemas import TaskCreate, TaskUpdate, validate
 from taskcore.services import idempotency
+from taskcore.services.deps import Deps
+from taskcore.services.ports import TaskWrite, WriteOutcome
 
 # A user's writes are serialised by the change sequence; concurrent writers retry on
 # fresh data. Back-off is short and jittered: conflicts clear in milliseconds.
@@ -42,7 +41,7 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
     changes = _changes(request.model_dump(), request.model_fields_set | {"title"})
     task_id = task_id or deps.new_id()
     for attempt in range(_WRITE_ATTEMPTS):
-        user = _require_user(deps, user_id)
+        user = deps.users.require(user_id)
         if user.task_count >= deps.settings.max_tasks_per_user:
             raise ValidationFailed(
                 [FieldError("body", f"at most {deps.settings.max_tasks_per_user} tasks per user")]
@@ -50,7 +49,7 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
         task = new_task(task_id, user_id, changes, deps.clock())
         outcome = deps.tasks.write(user, TaskWrite(task, expected_version=None), deps.clock())
         if outcome is WriteOutcome.COMMITTED:
-            deps.user_cache.bump(user_id)
+            deps.cache.bump(user_id)
             return task
         if outcome is WriteOutcome.TASK_CHANGED:
             return _require_task(deps, user_id, task_id)  # an earlier attempt committed
@@ -60,7 +59,7 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
 
 def get_task(deps: Deps, user_id: str, task_id: str) -> Task:
     """A task of this user: served from Redis when cached, else one ``GetItem``."""
-    cache = deps.user_cache
+    cache = deps.cache
     name = f"task:{task_id}"
     generation, cached = cache.lookup(user_id, name)
     if cached is not None:
@@ -72,12 +71,12 @@ def get_task(deps: Deps, user_id: str, task_id: str) -> Task:
 
 
 def update_task(
-    deps: Deps, user_id: str, task_id: str, body: Any, if_match: str | None = None
+    deps: Deps, user_id: str, task_id: str, body: Any, expected_version: int | None = None
 ) -> Task:
-    """Apply a partial update; ``If-Match`` makes it conditional on the version."""
+    """Apply a partial update; an ``expected_version`` makes it conditional on it."""
     request = validate(TaskUpdate, body)
     changes = _changes(request.model_dump(), request.model_fields_set)
-    return _edit(deps, user_id, task_id, if_match, _applying(deps, changes))
+    return _edit(deps, user_id, task_id, expected_version, _applying(deps, changes))
 
 
 def set_completed(deps: Deps, user_id: str, task_id: str, completed: bool) -> Task:
@@ -85,16 +84,19 @@ def set_completed(deps: Deps, user_id: str, task_id: str, completed: bool) -> Ta
     return _edit(deps, user_id, task_id, None, _applying(deps, TaskChanges(completed=completed)))
 
 
-def delete_task(deps: Deps, user_id: str, task_id: str, if_match: str | None = None) -> None:
+def delete_task(
+    deps: Deps, user_id: str, task_id: str, expected_version: int | None = None
+) -> None:
     """Delete a task, leaving a tombstone for sync."""
-    _edit(deps, user_id, task_id, if_match, lambda t: None)
+    _edit(deps, user_id, task_id, expected_version, lambda t: None)
 
 
-def _edit(deps: Deps, user_id: str, task_id: str, if_match: str | None, edit: Edit) -> Task:
+def _edit(deps: Deps, user_id: str, task_id: str, expected_version: int | None, edit: Edit) -> Task:
     """Read-modify-write with optimistic concurrency.
 
-    Without ``If-Match`` a lost race is retried on the fresh task, so two partial updates
-    of different fields both take effect; with it, a changed version is a 412.
+    Without an ``expected_version`` a lost race is retried on the fresh task, so two
+    partial updates of different fields both take effect; with one, a task at another
+    version is :class:`PreconditionFailed`.
     """
     for attempt in range(_WRITE_ATTEMPTS):
         user, task = deps.tasks.load_for_write(user_id, task_id)
@@ -102,7 +104,7 @@ def _edit(deps: Deps, user_id: str, task_id: str, if_match: str | None, edit: Ed
             raise Unauthorized("The account no longer exists")
         if task is None:
             raise NotFound(f"No task {task_id}")
-        if if_match is not None and not task.matches_etag(if_match):
+        if expected_version is not None and task.version != expected_version:
             raise PreconditionFailed(f"The task is at version {task.version}")
         updated = edit(task)
         if updated is task:
@@ -112,7 +114,7 @@ def _edit(deps: Deps, user_id: str, task_id: str, if_match: str | None, edit: Ed
         )
         outcome = deps.tasks.write(user, change, deps.clock())
         if outcome is WriteOutcome.COMMITTED:
-            deps.user_cache.bump(user_id)
+            deps.cache.bump(user_id)
             return change.task
         _pause(attempt)
     raise _busy()
@@ -139,13 +141,6 @@ def _changes(values: dict[str, Any], present: set[str]) -> TaskChanges:
     )
 
 
-def _require_user(deps: Deps, user_id: str) -> UserRecord:
-    user = deps.users.get(user_id)
-    if user is None:
-        raise Unauthorized("The account no longer exists")
-    return user
-
-
 def _require_task(deps: Deps, user_id: str, task_id: str) -> Task:
     task = deps.tasks.get(user_id, task_id)
     if task is None:
@@ -161,21 +156,25 @@ def _busy() -> DependencyUnavailable:
     return DependencyUnavailable("Too many concurrent changes; retry shortly", retry_after=1)
 
 
-def create_task_once(deps: Deps, user_id: str, body: Any, key: str | None) -> idempotency.Outcome:
-    """Create a task; with an ``Idempotency-Key``, a retry replays the first reply."""
+@dataclass(frozen=True)
+class Created:
+    """A created task, and whether this is the replay of an earlier request's result."""
+
+    task: Task
+    replayed: bool
+
+
+def create_task_once(deps: Deps, user_id: str, body: Any, key: str | None) -> Created:
+    """Create a task; with an idempotency ``key``, a retry gets the first result."""
     if key is None:
-        return idempotency.Outcome(_created(create_task(deps, user_id, body)), replayed=False)
+        return Created(create_task(deps, user_id, body), replayed=False)
     # An invalid body is refused before the key is claimed: nothing to remember.
     validate(TaskCreate, body)
-    return idempotency.once(
+    outcome = idempotency.once(
         deps,
         user_id,
         key,
         idempotency.fingerprint("create_task", body),
-        lambda task_id: _created(create_task(deps, user_id, body, task_id=task_id)),
+        lambda task_id: create_task(deps, user_id, body, task_id=task_id).to_snapshot(),
     )
-
-
-def _created(task: Task) -> StoredReply:
-    headers = {"Location": f"/v1/tasks/{task.id}", "ETag": task.etag}
-    return StoredReply(status=201, body=task.to_public(), headers=headers)
+    return Created(Task.from_snapshot(outcome.result), outcome.replayed)

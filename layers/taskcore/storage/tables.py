@@ -73,5 +73,4 @@ def _enable_ttl(model: type[Model]) -> None:
     )
 
 
-TOMBSTONE_RETENTION = timedelta(days=30)
 NOTIFICATION_RETENTION = timedelta(days=30)

@@ -1,0 +1,37 @@
+"""The notification read model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A notification the due-date job left for a user."""
+
+    id: str
+    kind: str
+    task_id: str
+    task_title: str
+    due_at: str | None
+    created_at: str
+    read: bool
+    expires_at: datetime | None
+
+    def expired(self, now: datetime) -> bool:
+        """Past its retention (the store deletes expired items lazily)."""
+        return self.expires_at is not None and self.expires_at <= now
+
+    def to_public(self) -> dict[str, Any]:
+        """The notification as the API returns it."""
+        return {
+            "id": self.id,
+            "type": self.kind,
+            "task_id": self.task_id,
+            "task_title": self.task_title,
+            "due_at": self.due_at,
+            "created_at": self.created_at,
+            "read": self.read,
+        }

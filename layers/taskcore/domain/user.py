@@ -1,0 +1,36 @@
+"""The account entity, as the services see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class User:
+    """An account: profile, password hash and the counters that order its writes.
+
+    ``change_seq`` numbers the account's writes (see :mod:`taskcore.services.sync`);
+    ``task_count`` bounds its tasks. Both advance only inside the store's transactions.
+    """
+
+    id: str
+    email: str
+    name: str
+    timezone: str
+    reminder_lead_minutes: int
+    password_hash: str
+    created_at: str
+    updated_at: str
+    change_seq: int = 0
+    task_count: int = 0
+
+    def to_public(self) -> dict[str, object]:
+        """The account as the API returns it (never the password hash)."""
+        return {
+            "id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "timezone": self.timezone,
+            "reminder_lead_minutes": self.reminder_lead_minutes,
+            "created_at": self.created_at,
+        }

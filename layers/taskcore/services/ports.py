@@ -1,0 +1,320 @@
+"""The ports of the service layer: what the services need from the outside world.
+
+Each is a small :class:`~typing.Protocol`. :mod:`taskcore.bootstrap` plugs in the real
+adapters (DynamoDB repositories, the Redis cache); the unit tests plug in in-memory
+fakes. Services import this module, never the adapters, so a service reads the same
+whatever stores it runs on. The value types that cross a port (a write, its outcome, a
+stored idempotency record) are declared here too, in the services' own words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Protocol
+
+from taskcore.domain.changes import Change
+from taskcore.domain.listing import Segment
+from taskcore.domain.notification import Notification
+from taskcore.domain.reminders import DueReminder, Kind, Pending
+from taskcore.domain.task import Task
+from taskcore.domain.user import User
+from taskcore.errors import Unauthorized
+
+# Where a page ended, as the store needs it to start the next one. Opaque to services:
+# they only seal it into a cursor and hand it back.
+PageKey = dict[str, str]
+
+
+class Clock(Protocol):
+    """The current time, timezone-aware."""
+
+    def __call__(self) -> datetime: ...
+
+
+class UserStore(Protocol):
+    """Accounts."""
+
+    def get(self, user_id: str) -> User | None:
+        """The account, read consistently, or ``None``."""
+        ...
+
+    def get_by_email(self, email: str) -> User | None:
+        """The account that owns ``email`` (normalised): one read."""
+        ...
+
+    def create(self, user: User) -> None:
+        """Store a new account; :class:`~taskcore.errors.Conflict` when the e-mail is taken."""
+        ...
+
+    def update_profile(self, before: User, after: User) -> bool:
+        """Write a profile change if the account is still at ``before``'s change sequence;
+        ``False`` on a concurrent change."""
+        ...
+
+    def delete(self, user: User) -> None:
+        """Remove the account."""
+        ...
+
+    def require(self, user_id: str) -> User:
+        """The account of a verified token; :class:`Unauthorized` when it is gone (the
+        token is genuine but its account was deleted: the session is over)."""
+        user = self.get(user_id)
+        if user is None:
+            raise Unauthorized("The account no longer exists")
+        return user
+
+
+class WriteOutcome(Enum):
+    """How a conditional task write ended."""
+
+    COMMITTED = "committed"
+    USER_CHANGED = "user_changed"  # the account moved on since it was read: retry
+    TASK_CHANGED = "task_changed"  # the task is not at the expected version
+
+
+@dataclass(frozen=True)
+class TaskWrite:
+    """One task change: ``put`` (create or replace) or ``delete``, at ``expected_version``
+    (``None`` for a create, which requires that no such task exists). ``previous`` is the
+    task as read before the change, so the store can update what derives from it."""
+
+    task: Task
+    expected_version: int | None
+    delete: bool = False
+    previous: Task | None = None
+
+
+class TaskStore(Protocol):
+    """Tasks, their tombstones, their search index and the per-user change sequence."""
+
+    def get(self, user_id: str, task_id: str) -> Task | None:
+        """A live task, read consistently."""
+        ...
+
+    def load_for_write(self, user_id: str, task_id: str) -> tuple[User | None, Task | None]:
+        """The account and the task in one consistent read."""
+        ...
+
+    def write(self, user: User, change: TaskWrite, now: datetime) -> WriteOutcome:
+        """Commit one change together with the owner's next change sequence number,
+        conditioned on the account being at ``user.change_seq``."""
+        ...
+
+    def rekey_owner_tasks(self, owner: User, now: datetime) -> int:
+        """Recompute what depends on the owner's time zone and lead time."""
+        ...
+
+    def search_candidates(self, user_id: str, key_prefix: str) -> set[str]:
+        """Ids of the tasks with a search entry starting with ``key_prefix``."""
+        ...
+
+    def get_many(self, user_id: str, task_ids: set[str]) -> list[Task]:
+        """The live tasks among ``task_ids``."""
+        ...
+
+    def query(
+        self,
+        user_id: str,
+        segment: Segment,
+        *,
+        forward: bool,
+        start: PageKey | None,
+        page_size: int | None,
+    ) -> Iterator[tuple[Task, PageKey]]:
+        """Live tasks in one key range, in index order, each with the key a page ending
+        on it would resume after."""
+        ...
+
+    def changes_after(self, user_id: str, seq: int, *, page_size: int) -> Iterator[Change]:
+        """Tasks and tombstones whose last change is numbered after ``seq``, in order."""
+        ...
+
+    def delete_everything(self, user_id: str) -> int:
+        """Remove every task, tombstone and search entry of a user."""
+        ...
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """What one read tells about a presented refresh token."""
+
+    token_known: bool
+    token_spent: bool
+    family_revoked: bool
+    owner: User | None
+
+
+class SessionStore(Protocol):
+    """Refresh-token families: the server side of a session."""
+
+    def start_family(
+        self, user_id: str, family_id: str, digest: str, now: datetime, ttl: timedelta
+    ) -> None:
+        """Record a new family and its first token."""
+        ...
+
+    def read(self, user_id: str, family_id: str, digest: str, now: datetime) -> RefreshState:
+        """The token, its family and its owner in one consistent read."""
+        ...
+
+    def rotate(
+        self,
+        user_id: str,
+        family_id: str,
+        old_digest: str,
+        new_digest: str,
+        now: datetime,
+        ttl: timedelta,
+    ) -> bool:
+        """Spend ``old_digest`` and store its successor; ``False`` if it was spent already."""
+        ...
+
+    def revoke_family(self, family_id: str, user_id: str) -> None:
+        """Mark a family revoked (idempotent); only the owner's families are touched."""
+        ...
+
+    def is_family_revoked(self, family_id: str, now: datetime) -> bool:
+        """True when the family is revoked, expired or unknown."""
+        ...
+
+
+class NotificationStore(Protocol):
+    """Notifications, and the due-date job's view of the tasks waiting for one."""
+
+    def pending(self, bucket: str, up_to_key: str) -> Iterator[DueReminder]:
+        """Tasks in hour ``bucket`` whose next notification is due by ``up_to_key``."""
+        ...
+
+    def record(
+        self, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
+    ) -> bool:
+        """Store the notification and move the task on to ``after``, atomically, if the
+        task still waits for exactly this one. Returns whether the task moved on."""
+        ...
+
+    def page(
+        self, user_id: str, *, unread_only: bool, limit: int, start: PageKey | None
+    ) -> Iterator[tuple[Notification, PageKey]]:
+        """A user's notifications, newest first."""
+        ...
+
+    def mark_read(self, user_id: str, notification_id: str, now: datetime) -> bool:
+        """Mark one live notification read; ``False`` when there is none."""
+        ...
+
+    def delete_everything(self, user_id: str) -> None:
+        """Remove all of a user's notifications."""
+        ...
+
+    def watermark(self) -> str | None:
+        """The first hour bucket the job has not finished."""
+        ...
+
+    def set_watermark(self, bucket: str) -> None:
+        """Record that every bucket before ``bucket`` is done."""
+        ...
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """What is known about one idempotency key: the request's fingerprint, the id
+    reserved for the resource, and the operation's result once it finished (JSON)."""
+
+    request_hash: str
+    resource_id: str
+    result: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """``won``: the caller owns the key now (``found`` is the expired record it
+    replaced, if any). Otherwise ``found`` is the live record that holds it."""
+
+    won: bool
+    found: IdempotencyRecord | None
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency records, one per (user, key), for a limited time."""
+
+    def claim(
+        self, user_id: str, key: str, record: IdempotencyRecord, now: datetime, until: datetime
+    ) -> Claim:
+        """Take the key unless a live record holds it."""
+        ...
+
+    def put(
+        self, user_id: str, key: str, record: IdempotencyRecord, now: datetime, until: datetime
+    ) -> None:
+        """Overwrite the record (by its owner)."""
+        ...
+
+    def get(self, user_id: str, key: str, now: datetime) -> IdempotencyRecord | None:
+        """The live record, read consistently."""
+        ...
+
+
+class Cache(Protocol):
+    """Optional per-user read cache (Redis). Every method copes with Redis being away:
+    lookups miss and writes are skipped, so callers never branch on availability."""
+
+    def available(self) -> bool:
+        """Whether the cache answers now."""
+        ...
+
+    def bump(self, user_id: str) -> None:
+        """Invalidate everything cached for the user (after each successful write)."""
+        ...
+
+    def lookup(self, user_id: str, name: str) -> tuple[str | None, Any]:
+        """``(generation, value)``: the generation to store under (``None`` when the
+        cache is away) and the JSON entry ``name`` if it belongs to that generation."""
+        ...
+
+    def lookup_text(self, user_id: str, name: str) -> tuple[str | None, str | None]:
+        """Like :meth:`lookup`, for an entry stored as text."""
+        ...
+
+    def store(self, user_id: str, generation: str, name: str, value: Any) -> None:
+        """Cache a JSON value read at ``generation``."""
+        ...
+
+    def store_text(self, user_id: str, generation: str, name: str, text: str) -> None:
+        """Cache text read at ``generation``."""
+        ...
+
+    def session_live(self, family_id: str) -> bool:
+        """True when a recent check found the refresh family live."""
+        ...
+
+    def remember_session_live(self, family_id: str) -> None:
+        """Remember for a few seconds that the family is live."""
+        ...
+
+    def forget_session(self, family_id: str) -> None:
+        """Drop the memory of a family (on revocation, before answering)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A rate limit: at most ``max_hits`` per ``window_seconds`` for one subject."""
+
+    name: str
+    max_hits: int
+    window_seconds: int
+
+
+class Limiter(Protocol):
+    """Counts hits against limits; raises :class:`~taskcore.errors.RateLimited`."""
+
+    def hit(self, limit: Limit, subject: str) -> None:
+        """Count one hit; :class:`~taskcore.errors.RateLimited` when over the limit."""
+        ...
+
+    def reset(self, limit: Limit, subject: str) -> None:
+        """Start the subject's count over."""
+        ...

@@ -66,7 +66,7 @@ def test_nginx_renders_the_shared_template(services: dict[str, Any]) -> None:
 
 
 def test_upstream_health_matches_the_native_stack(services: dict[str, Any]) -> None:
-    text = (ROOT / "local" / "stack.py").read_text()
+    text = (ROOT / "local" / "stack" / "config.py").read_text()
     native = re.search(r'^UPSTREAM_HEALTH = "([^"]+)"', text, re.M)
     assert native is not None
     assert native.group(1) in services["nginx"]["environment"]["LB_UPSTREAM_SERVERS"]

@@ -39,7 +39,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,serve]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,serve,local]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -16,10 +16,11 @@ It waits until ``GET /v1/health`` answers through nginx, prints the URL and the 
 directory, restarts an app worker or the scheduler that dies, and stops everything on
 Ctrl-C or SIGTERM. nginx and redis-server must be installed (``make up`` does that).
 
-Modules: :mod:`.config` (settings, paths), :mod:`.children` (processes),
-:mod:`.nginx` (the load balancer's configuration), :mod:`.probes` (ports, health, Redis),
-:mod:`.state` (what the run directory keeps), :mod:`.launcher` (:class:`Stack`),
-``__main__`` (the command line). Tests use :class:`Stack` directly, on free ports.
+Modules: :mod:`.config` (settings, paths), :mod:`.commands` (each process's command line
+and environment), :mod:`.children` (processes), :mod:`.nginx` (the load balancer's
+configuration), :mod:`.probes` (ports, health, Redis), :mod:`.state` (what the run
+directory keeps), :mod:`.launcher` (:class:`Stack`), ``__main__`` (the command line).
+Tests use :class:`Stack` directly, on free ports.
 """
 
 from __future__ import annotations

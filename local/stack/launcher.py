@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import re
-import secrets
-import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from local.keyfile import KeyFileError, read_or_create_key
-
-from . import probes, state
+from . import commands, probes, state
 from .children import Child, Role, find_executable
-from .config import (
-    DYNAMODB_EMULATOR,
-    FUNCTIONS,
-    GUNICORN_CONFIG,
-    LOCALHOST,
-    ROOT,
-    SCHEDULER,
-    StackConfig,
-    StackError,
-)
+from .config import LOCALHOST, ROOT, StackConfig, StackError
 from .nginx import NginxSite
 
 log = logging.getLogger("taskapp.stack")
-
-# Inherited variables that must not leak into the stack (real credentials, endpoints).
-_SCRUBBED_ENV = re.compile(r"^(AWS_|DYNAMODB_|REDIS_|TABLE_PREFIX$|JWT_|TASKAPP_)")
 
 
 class Stack:
@@ -88,7 +69,7 @@ class Stack:
             redis_server = find_executable("redis-server") if self._own_redis else ""
             self._run_dir_lock.acquire()
             self._prepare_dirs()
-            self.env = self._environment()
+            self.env = commands.environment(self.config, self.run_dir)
             self._start_stores(redis_server)
             self._create_tables()
             self._start_apps()
@@ -105,9 +86,10 @@ class Stack:
     def _start_stores(self, redis_server: str) -> None:
         cfg = self.config
         # The emulator writes its last snapshot on SIGTERM: give it time to.
-        self._spawn("dynamodb", self._emulator_argv(), "critical", stop_timeout=30)
+        argv = commands.emulator_argv(cfg, self.run_dir)
+        self._spawn("dynamodb", argv, "critical", stop_timeout=30)
         if self._own_redis:
-            self._spawn("redis", self._redis_argv(redis_server), "optional")
+            self._spawn("redis", commands.redis_argv(cfg, self.run_dir, redis_server), "optional")
         self._wait_for("dynamodb", lambda: probes.http_status(self.env["DYNAMODB_ENDPOINT_URL"]))
         if self._own_redis:
             self._wait_for("redis", functools.partial(probes.redis_ping, cfg.redis_port))
@@ -115,12 +97,10 @@ class Stack:
     def _start_apps(self) -> None:
         cfg = self.config
         for port in cfg.worker_ports:  # all boot in parallel, then each is awaited
-            self._spawn(f"app-{port}", self._gunicorn_argv(port), "restart")
+            self._spawn(f"app-{port}", commands.gunicorn_argv(cfg, port), "restart")
         for port in cfg.worker_ports:
             self._wait_for(f"app-{port}", functools.partial(probes.healthy, port))
-        interval = str(cfg.scheduler_interval)
-        scheduler = [sys.executable, str(SCHEDULER), "--interval", interval]
-        self._spawn("scheduler", [*scheduler, "--app", cfg.scheduler_app], "restart")
+        self._spawn("scheduler", commands.scheduler_argv(cfg), "restart")
 
     def _start_nginx(self, nginx: str) -> None:
         self.nginx.write()
@@ -167,42 +147,6 @@ class Stack:
         for directory in (self.log_dir, self.nginx.nginx_dir / "tmp", self.run_dir / "redis"):
             directory.mkdir(parents=True, exist_ok=True)
 
-    def _jwt_secret(self) -> str:
-        cfg = self.config
-        if cfg.jwt_secret:
-            return cfg.jwt_secret
-        if not cfg.persist:
-            return secrets.token_urlsafe(48)
-        try:
-            return read_or_create_key(self.run_dir / state.KEY_FILE)
-        except (OSError, KeyFileError) as error:
-            raise StackError(f"cannot read or make the signing key: {error}") from error
-
-    def _environment(self) -> dict[str, str]:
-        cfg = self.config
-        env = {k: v for k, v in os.environ.items() if not _SCRUBBED_ENV.match(k)}
-        for name, value in cfg.env_defaults.items():
-            env.setdefault(name, value)
-        env.update(
-            TASKAPP_STAGE="local",
-            DYNAMODB_ENDPOINT_URL=f"http://{LOCALHOST}:{cfg.dynamodb_port}",
-            AWS_DEFAULT_REGION="us-east-1",
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's dummy credentials
-            TABLE_PREFIX=cfg.table_prefix,
-            REDIS_URL=f"redis://{LOCALHOST}:{cfg.redis_port}/{cfg.redis_db}",
-            REDIS_KEY_PREFIX=state.redis_key_prefix(self.run_dir),
-            JWT_SECRET=self._jwt_secret(),
-            LOG_LEVEL=cfg.log_level,
-            PYTHONUNBUFFERED="1",
-        )
-        paths = [str(FUNCTIONS), *cfg.pythonpath]
-        if env.get("PYTHONPATH"):
-            paths.append(env["PYTHONPATH"])
-        env["PYTHONPATH"] = os.pathsep.join(paths)
-        env.update(cfg.extra_env)
-        return env
-
     def _spawn(self, name: str, argv: Sequence[str], role: Role, stop_timeout: float = 10) -> Child:
         child = Child(name, argv, role, self.log_dir / f"{name}.log", stop_timeout)
         with self._lock:
@@ -210,36 +154,8 @@ class Stack:
             child.start(self.env)
         return child
 
-    def _emulator_argv(self) -> list[str]:
-        cfg = self.config
-        argv = [
-            sys.executable,
-            str(DYNAMODB_EMULATOR),
-            "-H",
-            LOCALHOST,
-            "-p",
-            str(cfg.dynamodb_port),
-        ]
-        if cfg.persist:
-            interval = f"{cfg.snapshot_interval:g}"
-            argv += ["--state-file", str(self.state_file), "--snapshot-interval", interval]
-        return argv
-
-    def _redis_argv(self, redis_server: str) -> list[str]:
-        # A cache only (DESIGN §4): nothing is persisted.
-        port = str(self.config.redis_port)
-        options = ["--port", port, "--bind", LOCALHOST, "--save", "", "--appendonly", "no"]
-        return [redis_server, *options, "--daemonize", "no", "--dir", str(self.run_dir / "redis")]
-
-    def _gunicorn_argv(self, port: int) -> list[str]:
-        cfg = self.config
-        paths = ",".join([str(FUNCTIONS), *cfg.pythonpath])
-        gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG)]
-        where = ["--bind", f"{LOCALHOST}:{port}", "--workers", str(cfg.processes_per_worker)]
-        return [*gunicorn, *where, "--pythonpath", paths, "--name", f"taskapp-{port}", cfg.wsgi_app]
-
     def _create_tables(self) -> None:
-        command = list(self.config.setup_command or _default_setup_command())
+        command = commands.setup_command(self.config)
         log_path = self.log_dir / "create-tables.log"
         with log_path.open("ab") as log_file:
             try:
@@ -332,14 +248,3 @@ class Stack:
                 if child is not None:
                     child.stop()
         self._run_dir_lock.release()
-
-
-def _default_setup_command() -> list[str]:
-    # The console script of the same environment as this interpreter.
-    script = Path(sys.executable).with_name("taskapp-admin")
-    if not script.exists():
-        found = shutil.which("taskapp-admin")
-        if found is None:
-            raise StackError("taskapp-admin is not installed: run `make venv`")
-        script = Path(found)
-    return [str(script), "create-tables"]

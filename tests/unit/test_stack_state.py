@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from local.keyfile import KeyFileError, read_or_create_key
-from local.stack import LOCAL_LIMITS, Stack, StackConfig, StackError, redis_key_prefix
+from local.stack import LOCAL_LIMITS, Stack, StackConfig, StackError, commands, redis_key_prefix
 from local.stack.__main__ import parse_args
 from local.stack.children import find_executable
 from local.stack.state import RunDirLock
@@ -46,9 +46,10 @@ def test_each_run_dir_has_its_own_stable_redis_prefix(tmp_path: Path) -> None:
 
 
 def _environment(config: StackConfig) -> dict[str, str]:
+    """The app environment of a stack on ``config``, after its run dir is prepared."""
     stack = Stack(config)
     stack._prepare_dirs()
-    return stack._environment()
+    return commands.environment(config, stack.run_dir)
 
 
 def test_a_persistent_stack_signs_with_its_run_dir_key(tmp_path: Path) -> None:
@@ -80,14 +81,14 @@ def test_a_fresh_start_forgets_the_kept_data_and_key(tmp_path: Path) -> None:
 
 
 def test_the_emulator_gets_the_state_file_only_when_persisting(tmp_path: Path) -> None:
-    kept = Stack(StackConfig(run_dir=tmp_path, persist=True))._emulator_argv()
+    kept = commands.emulator_argv(StackConfig(persist=True), tmp_path)
     assert kept[-4:] == [
         "--state-file",
         str(tmp_path / "dynamodb.json"),
         "--snapshot-interval",
         "5",
     ]
-    assert "--state-file" not in Stack(StackConfig(run_dir=tmp_path))._emulator_argv()
+    assert "--state-file" not in commands.emulator_argv(StackConfig(), tmp_path)
 
 
 def test_make_up_keeps_data_and_relaxes_the_credential_limits() -> None:

@@ -1,17 +1,21 @@
 # The two commands of the README: `make up` runs the stack, `make test` runs every test.
 # Each sets itself up on a fresh machine: virtualenv, Python dependencies, nginx and
-# redis-server (installed with apt-get when missing).
+# redis-server (installed with apt-get when missing; the launcher itself installs nothing).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-APT_STAMP := .run/.system-packages
 
-.PHONY: up test lint unit integration e2e bench package system-packages venv clean
+.PHONY: up up-fresh test lint unit integration e2e bench package system-packages venv clean
 
+# Keeps its data (.run/dynamodb.json) and signing key (.run/jwt-secret) across restarts.
 up: venv system-packages
-	$(BIN)/python local/stack.py
+	$(BIN)/python -m local.stack
+
+# The same, starting empty: the kept data and key are deleted first.
+up-fresh: venv system-packages
+	$(BIN)/python -m local.stack --fresh
 
 test: venv system-packages lint
 	$(BIN)/pytest
@@ -35,14 +39,13 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,serve]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,serve,local]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 # nginx fronts the local stack; redis-server is started by the stack when none answers.
-system-packages: $(APT_STAMP)
-
-$(APT_STAMP):
+# Checked on every run (two `command -v`), so a package removed since is installed again.
+system-packages:
 	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
@@ -50,7 +53,6 @@ $(APT_STAMP):
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@mkdir -p $(dir $@) && touch $@
 
 bench: venv system-packages
 	$(BIN)/python -m bench
@@ -59,5 +61,6 @@ STAGE ?= dev
 package: venv
 	$(BIN)/python -m infra.package $(STAGE)
 
+# Also deletes the local stack's data and signing key (.run/).
 clean:
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The servers under test: the native stack (local/stack.py), a bare WSGI hello world under
+"""The servers under test: the native stack (local/stack/), a bare WSGI hello world under
 the same gunicorn settings, ``chalice local``, and a Redis for all of them."""
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ os.environ.update(
 os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 
 # The Chalice project is not a package: make ``app`` and ``chalicelib`` importable; the
-# local stack's modules (``dynamodb_emulator``, ``stack``) likewise.
+# local/'s scripts (``dynamodb_emulator``, ``scheduler``) likewise; the launcher is the
+# package ``local.stack``, importable from the repository root.
 sys.path.insert(0, str(ROOT / "functions"))
 sys.path.insert(1, str(ROOT / "local"))

@@ -1,7 +1,8 @@
-"""End-to-end fixtures: the whole native stack (local/stack.py) on free local ports.
+"""End-to-end fixtures: the whole native stack (the local.stack package) on free local ports.
 
 Everything talks to 127.0.0.1 only; Redis is shared with other tests (it answers on
-6379 in CI and here), isolated by a key prefix unique to the run.
+6379 in CI and here), isolated by the key prefix each run directory (a fresh temporary
+one per stack) derives, so no counter of theirs limits a developer's `make up`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The `make up` launcher as a user runs it: start, serve, refuse busy ports, stop cleanly."""
+"""The `make up` launcher as a user runs it: start, serve, refuse busy ports, stop cleanly,
+keep its data and sessions across a restart."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
-from e2e_support import ROOT, free_ports, local_stack, wait_until
+from e2e_support import (
+    EMULATOR_PERSISTS,
+    NO_PERSISTENCE,
+    ROOT,
+    HttpApi,
+    free_ports,
+    local_stack,
+    make_stack,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -57,15 +68,17 @@ def test_the_command_line_serves_until_sigterm_then_stops_everything(tmp_path: P
     app_base = _consecutive_free_ports(2)
     command = [
         sys.executable,
-        str(ROOT / "local" / "stack.py"),
+        "-m",
+        "local.stack",
         f"--port={nginx_port}",
         f"--dynamodb-port={dynamodb_port}",
         "--workers=2",
         f"--app-base-port={app_base}",
         f"--run-dir={tmp_path}",
+        *([] if EMULATOR_PERSISTS else ["--in-memory"]),
     ]
     launcher = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(launcher.stdout or ()), daemon=True)
@@ -94,3 +107,37 @@ def test_the_command_line_serves_until_sigterm_then_stops_everything(tmp_path: P
     while any(_listening(p) for p in ports) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in ports if _listening(p)]
+
+
+@pytest.mark.skipif(not EMULATOR_PERSISTS, reason=NO_PERSISTENCE)
+def test_data_and_sessions_survive_a_restart_on_the_same_run_dir(tmp_path: Path) -> None:
+    email = f"keep-{uuid.uuid4().hex[:10]}@example.com"
+    password = "correct horse"
+    with make_stack(tmp_path, workers=1, persist=True) as first:
+        api = HttpApi(first.url)
+        session = api.register(email=email)
+        token = session["access_token"]
+        task = api.create(token, title="still here after a restart")
+    key_file = tmp_path / "jwt-secret"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "dynamodb.json").exists()
+
+    with make_stack(tmp_path, workers=1, persist=True) as second:
+        api = HttpApi(second.url)
+        # The access token from before the restart still works: same key, same session.
+        kept = api.request("GET", f"/v1/tasks/{task['id']}", token=token)
+        assert kept.status == 200, kept.json
+        assert kept.json["title"] == "still here after a restart"
+        login = api.request("POST", "/v1/auth/login", {"email": email, "password": password})
+        assert login.status == 200, login.json
+        listed = api.request("GET", "/v1/tasks", token=login.json["access_token"])
+        assert [item["id"] for item in listed.json["items"]] == [task["id"]]
+
+
+def test_two_stacks_never_share_a_run_dir(tmp_path: Path) -> None:
+    with make_stack(tmp_path, workers=1) as running:
+        assert running.url
+        second = make_stack(tmp_path, workers=1)
+        with pytest.raises(local_stack.StackError, match="already runs on"):
+            second.start()
+        assert second.children == {}

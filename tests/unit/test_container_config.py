@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped, unused-ignore]
+from local import entrypoint
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "local" / "docker-compose.yml"
@@ -66,7 +67,7 @@ def test_nginx_renders_the_shared_template(services: dict[str, Any]) -> None:
 
 
 def test_upstream_health_matches_the_native_stack(services: dict[str, Any]) -> None:
-    text = (ROOT / "local" / "stack.py").read_text()
+    text = (ROOT / "local" / "stack" / "config.py").read_text()
     native = re.search(r'^UPSTREAM_HEALTH = "([^"]+)"', text, re.M)
     assert native is not None
     assert native.group(1) in services["nginx"]["environment"]["LB_UPSTREAM_SERVERS"]
@@ -199,8 +200,68 @@ def test_http_stage_runs_as_non_root_on_port_3000_with_a_health_check() -> None:
     healthcheck = " ".join(rest for keyword, rest in http if keyword == "HEALTHCHECK")
     assert "/v1/health" in healthcheck and "urllib" in healthcheck
     assert "curl" not in healthcheck
-    command = next(rest for keyword, rest in http if keyword == "CMD")
-    assert "gunicorn" in command and "functions/gunicorn.conf.py" in command
+    # The entrypoint ends in gunicorn with the shared settings file.
+    assert ("CMD", '["python", "-m", "local.entrypoint"]') in http
+    assert entrypoint.GUNICORN[1:] == [
+        "-m",
+        "gunicorn",
+        "--config",
+        str(ROOT / "functions" / "gunicorn.conf.py"),
+    ]
+
+
+def _copied(stage: str) -> set[str]:
+    """Every source path a stage copies from the build context."""
+    paths: set[str] = set()
+    for keyword, rest in _stage(stage):
+        if keyword == "COPY" and not rest.startswith("--from"):
+            paths.update(rest.split()[:-1])
+    return paths
+
+
+def test_the_http_image_holds_what_its_entrypoint_runs() -> None:
+    copied = _copied("http")
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    needed = {
+        "functions",
+        "local/entrypoint.py",
+        "local/keyfile.py",  # imported by the entrypoint
+        "local/dynamodb_emulator.py",  # the embedded store
+        "local/scheduler.py",  # docker compose's scheduler service
+    }
+    assert needed <= copied
+    assert not needed & set(ignored)
+    source = (ROOT / "local" / "entrypoint.py").read_text()
+    imported = set(re.findall(r"^from local\.(\w+) import", source, re.MULTILINE))
+    assert {f"local/{name}.py" for name in imported} <= copied
+    assert entrypoint.EMULATOR == ROOT / "local" / "dynamodb_emulator.py"
+    # The launcher of the native stack stays out of the image.
+    assert "local/stack" in ignored
+
+
+def test_the_runtime_user_owns_the_data_volume() -> None:
+    http = _stage("http")
+    keywords = [keyword for keyword, _ in http]
+    assert ("VOLUME", "/data") in http
+    (made,) = [rest for keyword, rest in http if keyword == "RUN" and "/data" in rest]
+    assert "mkdir -p /data" in made and "chown app:app /data" in made
+    assert "useradd" in made  # the user exists before the chown
+    # Changes under a volume after VOLUME are discarded: ownership first, then VOLUME.
+    assert http.index(("RUN", made)) < http.index(("VOLUME", "/data"))
+    assert keywords.index("VOLUME") < keywords.index("USER")
+    env = " ".join(rest for keyword, rest in http if keyword == "ENV")
+    assert "TASKAPP_DATA_DIR=/data" in env
+    assert entrypoint.DEFAULT_DATA_DIR == "/data"
+
+
+def test_moto_is_in_the_http_image_only() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^local = \["moto\[server', pyproject, re.MULTILINE)
+    build = " ".join(rest for keyword, rest in _stage("build") if keyword == "RUN")
+    assert '".[serve,local]"' in build
+    lambda_installs = [rest for keyword, rest in _stage("lambda") if keyword == "RUN"]
+    assert lambda_installs and all("[" not in rest for rest in lambda_installs)
+    assert all("moto" not in rest for rest in lambda_installs)
 
 
 def test_lambda_stage_handler_is_the_chalice_app() -> None:
@@ -212,3 +273,51 @@ def test_dockerignore_keeps_the_context_small() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".run", "tests", "**/__pycache__"):
         assert entry in ignored
+
+
+# -- the image's command: which store -----------------------------------------------------
+
+
+def _never_called() -> bool:
+    raise AssertionError("credentials must not be looked up")
+
+
+def test_no_endpoint_and_no_credentials_start_the_embedded_store() -> None:
+    assert entrypoint.wants_embedded_store({}, lambda: False)
+
+
+def test_aws_credentials_or_an_endpoint_use_that_store() -> None:
+    assert not entrypoint.wants_embedded_store({}, lambda: True)
+    endpoint = {"DYNAMODB_ENDPOINT_URL": "http://dynamodb:8000"}
+    assert not entrypoint.wants_embedded_store(endpoint, _never_called)
+
+
+def test_the_choice_can_be_forced() -> None:
+    forced_on = {"TASKAPP_EMBEDDED_DYNAMODB": "1", "DYNAMODB_ENDPOINT_URL": "http://x:8000"}
+    assert entrypoint.wants_embedded_store(forced_on, _never_called)
+    assert not entrypoint.wants_embedded_store({"TASKAPP_EMBEDDED_DYNAMODB": "0"}, _never_called)
+
+
+def test_compose_services_never_start_the_embedded_store(services: dict[str, Any]) -> None:
+    # The app runs the image's command, which sees DynamoDB Local's endpoint and execs
+    # gunicorn; the one-shot and scheduler services replace the command altogether.
+    assert "command" not in services["app"]
+    assert "entrypoint" not in services["app"]
+    env = {k: str(v) for k, v in services["app"]["environment"].items()}
+    assert not entrypoint.wants_embedded_store(env, _never_called)
+    assert services["tables"]["command"][0] == "taskapp-admin"
+    assert services["scheduler"]["command"][:2] == ["python", "local/scheduler.py"]
+
+
+def test_the_entrypoint_finds_no_credentials_without_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert not entrypoint.aws_credentials_available()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    assert entrypoint.aws_credentials_available()

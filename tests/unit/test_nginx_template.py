@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
+import local.stack as stack
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = (ROOT / "local" / "nginx.conf").read_text()
 # The template without comments, so assertions see directives only.
 DIRECTIVES = "\n".join(line.split("#", 1)[0] for line in TEMPLATE.splitlines())
-
-
-def _load_stack() -> ModuleType:
-    name = "taskapp_local_stack"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "local" / "stack.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-stack = _load_stack()
 
 
 def _directive(pattern: str) -> list[str]:

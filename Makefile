@@ -24,6 +24,7 @@ lint: venv
 	$(BIN)/ruff check layers functions tests local bench infra
 	$(BIN)/ruff format --check layers functions local
 	$(BIN)/mypy layers functions local infra bench
+	PYTHONPATH=layers:functions $(BIN)/lint-imports
 
 unit: venv
 	$(BIN)/pytest tests/unit

@@ -19,9 +19,9 @@ from werkzeug.test import Client
 from chalicelib import deps as app_deps
 from support import ApiClient, FakeClock, Reply
 from taskcore.bootstrap import bootstrap
-from taskcore.services.deps import Deps
 from taskcore.cache import Cache
 from taskcore.config import Settings
+from taskcore.services.deps import Deps
 
 # Nothing listens on port 1: connections are refused at once.
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from taskcore.services.deps import Deps
 from taskcore.domain.search import index_prefixes
 from taskcore.domain.task import Task, TaskChanges, new_task
 from taskcore.repositories.tasks import to_item
 from taskcore.repositories.users import user_key
+from taskcore.services.deps import Deps
 from taskcore.storage.models import SearchEntryModel, TaskModel, UserModel
 
 

@@ -17,8 +17,7 @@ def deps() -> Deps:
     if _deps is None:
         # Imported here: the libraries behind them (DynamoDB, Redis, JWT, validation)
         # are most of a cold start, and requests like /v1/health need none of them.
-        from taskcore.bootstrap import bootstrap
-        from taskcore.config import get_settings
+        from taskcore.bootstrap import bootstrap, get_settings
 
         _deps = bootstrap(get_settings())
     return _deps

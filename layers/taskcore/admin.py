@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from taskcore.config import get_settings
+from taskcore.bootstrap import get_settings
 from taskcore.storage import create_tables, delete_tables
 
 

@@ -9,13 +9,14 @@ with pieces of their own (a clock, a cache) or skip it and build a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pynamodb.connection import Connection
 
 from taskcore.auth import AccessTokens, PasswordHasher
 from taskcore.cache import Cache, RateLimiter, UserCache
 from taskcore.clock import Clock, system_clock
-from taskcore.config import Settings, get_settings
+from taskcore.config import Settings
 from taskcore.cursors import CursorCodec
 from taskcore.repositories import (
     IdempotencyRepository,
@@ -24,8 +25,17 @@ from taskcore.repositories import (
     TaskRepository,
     UserRepository,
 )
+from taskcore.secret_parameters import apply_jwt_secret_parameter
 from taskcore.services.deps import Deps
 from taskcore.storage import bind
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once from the environment (on AWS, after fetching
+    the JWT secret from its SSM parameter)."""
+    apply_jwt_secret_parameter()
+    return Settings()
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from taskcore.errors import ConfigurationError
-from taskcore.secrets import apply_jwt_secret_parameter
 
 Stage = Literal["local", "test", "dev", "prod"]
 
@@ -74,10 +72,3 @@ class Settings(BaseSettings):
     def table_name(self, base: str) -> str:
         """The physical DynamoDB table name for a logical table."""
         return f"{self.table_prefix}{base}"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Settings of this process, read once (on AWS, after fetching the JWT secret)."""
-    apply_jwt_secret_parameter()
-    return Settings()

@@ -13,9 +13,9 @@ from chalicelib import deps as app_deps
 from security_support import DEAD_REDIS_URL, WsgiApiClient, serving
 from support import ApiClient, FakeClock
 from taskcore.bootstrap import Runtime, build
-from taskcore.services.deps import Deps
 from taskcore.cache import Cache
 from taskcore.config import Settings
+from taskcore.services.deps import Deps
 from taskcore.storage import ALL_MODELS, DynamoCallCounter, create_tables
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -66,9 +66,8 @@ def deps(runtime: Runtime) -> Iterator[Deps]:
 def api(deps: Deps) -> ApiClient:
     """The app through the WSGI gateway the containers run (``api_without_redis`` goes
     through Chalice's own test client, so both paths stay covered)."""
-    from wsgi import create_application
-
     from app import app
+    from wsgi import create_application
 
     return WsgiApiClient(create_application(app))
 

@@ -15,8 +15,8 @@ import pytest
 
 from security_support import problem
 from support import ApiClient, FakeClock, Reply
-from taskcore.services.deps import Deps
 from taskcore.services import reminders
+from taskcore.services.deps import Deps
 
 # How each route decides whose data it touches.
 PUBLIC = "public"  # no account data at all

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from support import ApiClient, Reply
-from taskcore.services.deps import Deps
 from taskcore.logs import configure_logging
+from taskcore.services.deps import Deps
 
 PASSWORD = "Pa55word-that-must-not-leak"
 NEW_PASSWORD_TRY = "Another-secret-guess-42"

@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from security_support import problem
 from support import ApiClient, FakeClock, Reply
-from taskcore.services.deps import Deps
 from taskcore.errors import Unauthorized
 from taskcore.services import accounts
+from taskcore.services.deps import Deps
 
 Forge = Callable[[dict[str, Any], str], str]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from taskcore import secrets
+from taskcore import secret_parameters as secrets
 from taskcore.errors import ConfigurationError
 
 

@@ -27,6 +27,12 @@ def sort_key(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def expired(expires_at: datetime | None, now: datetime) -> bool:
+    """Whether an item with this time to live is gone by ``now``. DynamoDB deletes
+    expired items lazily (up to days later), so readers must treat them as absent."""
+    return expires_at is not None and expires_at <= now
+
+
 def epoch_seconds(moment: datetime) -> int:
     """Whole seconds since the epoch (DynamoDB TTL attributes use this)."""
     return int(moment.timestamp())

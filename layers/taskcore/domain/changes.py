@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from taskcore.clock import expired
 from taskcore.domain.task import Task
 
 # How long deletions are remembered. A sync point older than this may have missed one.
@@ -22,7 +23,7 @@ class Tombstone:
 
     def expired(self, now: datetime) -> bool:
         """Past its retention (the store deletes expired items lazily)."""
-        return self.expires_at is not None and self.expires_at <= now
+        return expired(self.expires_at, now)
 
     def to_public(self) -> dict[str, Any]:
         """The change as the API returns it."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from taskcore.clock import expired
+
 
 @dataclass(frozen=True)
 class Notification:
@@ -22,7 +24,7 @@ class Notification:
 
     def expired(self, now: datetime) -> bool:
         """Past its retention (the store deletes expired items lazily)."""
-        return self.expires_at is not None and self.expires_at <= now
+        return expired(self.expires_at, now)
 
     def to_public(self) -> dict[str, Any]:
         """The notification as the API returns it."""

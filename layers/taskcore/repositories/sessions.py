@@ -14,7 +14,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from taskcore.clock import format_instant
+from taskcore.clock import expired, format_instant
 from taskcore.repositories.users import condition_failed, user_from_item, user_key
 from taskcore.services.ports import RefreshState, SessionStore
 from taskcore.storage.errors import dynamo_unavailable_as_503
@@ -159,6 +159,6 @@ def _result(future: object) -> AuthModel | UserModel | None:
 def _live(item: object, now: datetime) -> AuthModel | None:
     if not isinstance(item, AuthModel):
         return None
-    if item.expires_at is not None and item.expires_at <= now:
+    if expired(item.expires_at, now):
         return None
     return item

@@ -30,8 +30,8 @@ def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]
 
     ``client`` is the caller's network address, for the per-address limit.
     """
+    limits.check_registration(deps, client)  # before any work on the body
     request = validate(RegisterRequest, body)
-    limits.check_registration(deps, client)
     now = deps.clock()
     stamp = format_instant(now)
     user = User(
@@ -54,8 +54,9 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     Unknown e-mail and wrong password are refused alike, after the same bcrypt work.
     Attempts are limited per account and per ``client`` address before any of that work.
     """
+    limits.check_login_client(deps, client)  # before any work on the body
     request = validate(LoginRequest, body)
-    limits.check_login(deps, client, request.email)
+    limits.check_login_account(deps, request.email)
     user = deps.users.get_by_email(request.email)
     if not deps.hasher.verify(request.password, user.password_hash if user else None):
         raise Unauthorized("Wrong e-mail or password")

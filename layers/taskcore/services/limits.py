@@ -19,13 +19,16 @@ from taskcore.services.deps import Deps
 from taskcore.services.ports import Limit
 
 
-def check_login(deps: Deps, client: str | None, email: str) -> None:
-    """Count a login attempt; :class:`~taskcore.errors.RateLimited` when over a limit.
-
-    ``email`` is the normalised address; ``client`` the caller's address, when known.
-    """
+def check_login_client(deps: Deps, client: str | None) -> None:
+    """Count a login attempt from ``client`` (the caller's address, when known);
+    :class:`~taskcore.errors.RateLimited` when over the limit. Checked before the body
+    is even validated."""
     if client:
         deps.limiter.hit(_login_per_client(deps), client)
+
+
+def check_login_account(deps: Deps, email: str) -> None:
+    """Count a login attempt for the account of ``email`` (normalised)."""
     deps.limiter.hit(_login_per_account(deps), email)
 
 

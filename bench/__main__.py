@@ -181,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     3,
                     seconds=args.mix_seconds,
                     health_seconds=args.health_seconds,
+                    log_dir=getattr(stack, "log_dir", None),
                 ),
             ),
         )

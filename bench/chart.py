@@ -161,8 +161,18 @@ def _histogram_panel(axes: Any, mix: Result) -> None:
         for q, label in (("0.5", "p50"), ("0.9", "p90"), ("0.99", "p99"), ("1", "max"))
         if q in quantiles
     )
+    servers = mix.get("server_time") or {}
+    where = ""
+    if servers:
+        where = (
+            f"\nmean ms: client {latency.get('mean_ms', 0):g}, nginx "
+            f"{servers['nginx_ms']['mean_ms']:g}, worker (queue + app) "
+            f"{servers['upstream_ms']['mean_ms']:g}, app incl. DynamoDB "
+            f"{servers['app_ms']['mean_ms']:g}"
+        )
     axes.set_title(
-        f"Mix latency through nginx: {total} requests, {mix.get('rps', 0):g} req/s\n{marks} ms",
+        f"Mix latency through nginx: {total} requests, {mix.get('rps', 0):g} req/s\n"
+        f"{marks} ms{where}",
         fontsize=11,
     )
 

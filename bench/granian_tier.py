@@ -52,7 +52,7 @@ from bench.common import (
     ratio,
     serving,
 )
-from bench.http_tier import alternate
+from bench.http_tier import alternate, warm_up
 from bench.load import LoadResult, measure
 
 NGINX_TEMPLATE = ROOT / "local" / "nginx.conf"
@@ -152,14 +152,6 @@ def _lb(port: int, seconds: float, path: str, headers: dict[str, str] | None) ->
 
 def _figures(load: LoadResult) -> Result:
     return load.to_dict()
-
-
-def warm_up(port: int, calls: int = 8) -> None:
-    """A few ``GET /v1/ready`` on fresh connections, so every process of the server at
-    ``port`` has set up its dependencies."""
-    statuses = [_get(port, "/v1/ready", {}) for _ in range(calls)]
-    if 200 not in statuses:
-        raise RuntimeError(f"GET /v1/ready on port {port} answered {statuses}")
 
 
 def _get(port: int, path: str, headers: dict[str, str]) -> int | str:

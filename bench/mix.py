@@ -18,7 +18,9 @@ import json
 import random
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench import client
 from bench.common import CONNECTIONS, Result, Row, distribution, fmt, percentile, print_rows, ratio
@@ -93,15 +95,74 @@ def _set_up(port: int) -> list[_User]:
     return users
 
 
+def _log_files(log_dir: Path | None) -> dict[Path, int]:
+    if log_dir is None or not log_dir.is_dir():
+        return {}
+    files = [*sorted(log_dir.glob("app-*.log")), log_dir / "nginx-access.log"]
+    return {path: path.stat().st_size for path in files if path.exists()}
+
+
+def _appended(offsets: dict[Path, int]) -> Iterator[tuple[Path, Result]]:
+    """The JSON lines written to each file since ``offsets``."""
+    for path, offset in offsets.items():
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            for raw in handle:
+                try:
+                    line = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(line, dict):
+                    yield path, line
+
+
+def _seconds(text: object) -> float | None:
+    # nginx's upstream_response_time: "0.012", "0.004, 0.010" (retried), or "-".
+    try:
+        return sum(float(part) for part in str(text).split(","))
+    except ValueError:
+        return None
+
+
+def server_time(offsets: dict[Path, int]) -> Result:
+    """Where the mix's time went, from the log lines written since ``offsets``."""
+    app: list[float] = []
+    upstream: list[float] = []
+    total: list[float] = []
+    for path, line in _appended(offsets):
+        if path.name.startswith("app-"):
+            if line.get("logger") == "taskapp.access" and "duration_ms" in line:
+                app.append(float(line["duration_ms"]))
+            continue
+        waited = _seconds(line.get("upstream_s"))
+        whole = _seconds(line.get("duration_s"))
+        if waited is not None and whole is not None:
+            upstream.append(waited * 1000)
+            total.append(whole * 1000)
+
+    def shape(values: list[float]) -> Result:
+        ordered = sorted(values)
+        return {
+            "count": len(ordered),
+            "mean_ms": round(sum(ordered) / len(ordered), 2) if ordered else 0.0,
+            "p50_ms": round(percentile(ordered, 0.5), 2),
+            "p99_ms": round(percentile(ordered, 0.99), 2),
+        }
+
+    return {"nginx_ms": shape(total), "upstream_ms": shape(upstream), "app_ms": shape(app)}
+
+
 def run(
     nginx_port: int,
     workers: int,
     *,
     seconds: float = SECONDS,
     health_seconds: float = HEALTH_SECONDS,
+    log_dir: Path | None = None,
 ) -> Result:
     """Drive the mix through nginx on ``nginx_port`` for ``seconds``, between two halves
-    of ``health_seconds`` of ``GET /v1/health`` through the same nginx."""
+    of ``health_seconds`` of ``GET /v1/health`` through the same nginx. ``log_dir``: the
+    stack's log directory, for the server-side times."""
     users = _set_up(nginx_port)
 
     def on_response(index: int, request: Request, status: int, body: bytes) -> None:
@@ -110,6 +171,7 @@ def run(
 
     health(nginx_port, 1.0)  # warm-up, unmeasured
     before = health(nginx_port, health_seconds / 2)
+    offsets = _log_files(log_dir)
     load = run_python(
         nginx_port,
         lambda index, rng: _next_request(users[index % USERS], rng),
@@ -118,9 +180,13 @@ def run(
         timeout=10.0,
         on_response=on_response,
     )
+    time.sleep(0.5)  # nginx and the workers write their log lines after answering
+    servers = server_time(offsets) if offsets else None
     after = health(nginx_port, health_seconds / 2)
     healthy = combine([before, after])
     result = _result(load, healthy, workers)
+    if servers is not None:
+        result["server_time"] = servers
     _print(result, load, healthy, workers, seconds)
     return result
 
@@ -191,5 +257,25 @@ def _print(
                 fmt(result["ratio_vs_health"], 3),
                 f"target >= {TARGET_VS_HEALTH:g}",
             ),
+            *_server_rows(result.get("server_time")),
         ],
     )
+
+
+def _server_rows(servers: Result | None) -> list[Row]:
+    if not servers:
+        return []
+    names = (
+        ("nginx_ms", "  in nginx, mean ms", "whole request as nginx saw it"),
+        ("upstream_ms", "  waiting for a worker, mean ms", "upstream_s: queue + app"),
+        ("app_ms", "  in the app, mean ms", "duration_ms: app + DynamoDB (+ emulator queue)"),
+    )
+    return [
+        Row(
+            label,
+            fmt(servers[key]["mean_ms"], 2),
+            f"p50 {servers[key]['p50_ms']:.1f}, p99 {servers[key]['p99_ms']:.1f}, "
+            f"{servers[key]['count']} lines; {what}",
+        )
+        for key, label, what in names
+    ]

@@ -8,7 +8,12 @@ the same moto server, Redis, tables, JWT secret and cache prefix. Measured in al
 rounds with the standard load generator at 16 connections:
 
 - ``GET /v1/health``;
-- authenticated ``GET /v1/tasks?limit=25`` with a warm cache (one user, 30 tasks).
+- authenticated ``GET /v1/tasks?limit=25`` with a warm cache (one user, 30 tasks);
+- for reference, ``GET /v1/health`` on each server directly, without nginx.
+
+nginx keeps idle upstream connections (``keepalive 32``); gunicorn's sync workers close
+every connection after one response, so nginx opens a new one per request to gunicorn,
+while granian keeps them. That difference is part of what the nginx figures measure.
 
 Then a worker-kill check like tests/e2e/test_load_balancer.py's, for granian: nginx in
 front of two granian servers (1 worker each), a burst of GETs (health and the cached
@@ -240,6 +245,8 @@ def run(redis_port: int, *, round_seconds: float = 4.0, kill: bool = True) -> Re
                     "granian health": lambda s: _lb(granian_lb, s, "/v1/health", None),
                     "gunicorn list": lambda s: _lb(gunicorn_lb, s, LIST_PATH, auth),
                     "granian list": lambda s: _lb(granian_lb, s, LIST_PATH, auth),
+                    "gunicorn health, direct": lambda s: _lb(gunicorn_port, s, "/v1/health", None),
+                    "granian health, direct": lambda s: _lb(granian_port, s, "/v1/health", None),
                 }
             )
         killed = kill_check(stack.env, token) if kill else None
@@ -254,6 +261,13 @@ def run(redis_port: int, *, round_seconds: float = 4.0, kill: bool = True) -> Re
         "granian": {
             "health": _figures(both["granian health"]),
             "list": _figures(both["granian list"]),
+        },
+        "direct": {
+            "gunicorn_health": _figures(both["gunicorn health, direct"]),
+            "granian_health": _figures(both["granian health, direct"]),
+            "health_ratio_vs_gunicorn": round(
+                ratio(both["granian health, direct"].rps, both["gunicorn health, direct"].rps), 3
+            ),
         },
         "health_ratio_vs_gunicorn": round(
             ratio(both["granian health"].rps, both["gunicorn health"].rps), 3
@@ -280,6 +294,13 @@ def _print(result: Result, both: dict[str, LoadResult]) -> None:
     ]
     rows.append(Row("granian / gunicorn, health", fmt(result["health_ratio_vs_gunicorn"], 2)))
     rows.append(Row("granian / gunicorn, cached list", fmt(result["list_ratio_vs_gunicorn"], 2)))
+    rows.append(
+        Row(
+            "granian / gunicorn, health direct",
+            fmt(result["direct"]["health_ratio_vs_gunicorn"], 2),
+            "no nginx: the servers alone",
+        )
+    )
     killed = result.get("kill_check")
     if killed is not None:
         rows.append(

@@ -388,6 +388,16 @@ def _summary(results: Result) -> None:
         value = results.get(section, {}).get(key)
         if value is not None:
             print(f"  {label:<34} {value:>12g}")
+    operations = (results.get("app_time") or {}).get("operations") or {}
+    for name in ("get (no cache)", "list page (no cache)", "create"):
+        split = operations.get(name)
+        if split:
+            store = split["emulator_ms"] + split["client_ms"]
+            print(
+                f"  {name + ', in process ms':<34} {split['total_ms']:>12g}  "
+                f"store {store:.2f} (emulator {split['emulator_ms']:g}), "
+                f"app {split['app_ms']:g}, redis {split['redis_ms']:g}"
+            )
     meta = results["meta"]
     print(
         f"  total {meta['total_seconds']:.0f} s; load average {meta['load_start']} at the "

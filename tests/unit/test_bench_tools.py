@@ -14,6 +14,7 @@ from bench.chart import draw, draw_history
 from bench.common import distribution
 from bench.granian_tier import render_nginx
 from bench.load import LoadResult, parse_wrk
+from bench.mix import server_time
 from bench.targets import TARGETS, check
 
 WRK_REPORT = """Running 4s test @ http://127.0.0.1:3101/v1/health
@@ -229,3 +230,26 @@ def test_nginx_template_is_rendered_completely() -> None:
     assert render_nginx("listen ${LB_LISTEN}; $host", {"LB_LISTEN": "1"}) == "listen 1; $host"
     with pytest.raises(RuntimeError, match="LB_PID_FILE"):
         render_nginx("pid ${LB_PID_FILE};", {})
+
+
+def test_mix_server_time_reads_only_what_the_window_appended(tmp_path) -> None:
+    app_log = tmp_path / "app-3001.log"
+    nginx_log = tmp_path / "nginx-access.log"
+    app_log.write_text('{"logger": "taskapp.access", "duration_ms": 999}\n')
+    nginx_log.write_text('{"duration_s": 9.0, "upstream_s": "9.0"}\n')
+    offsets = {app_log: app_log.stat().st_size, nginx_log: nginx_log.stat().st_size}
+    with app_log.open("a") as handle:
+        handle.write('{"logger": "taskapp.access", "duration_ms": 10}\n')
+        handle.write("gunicorn says something\n")
+        handle.write('{"logger": "taskapp.other", "message": "x"}\n')
+        handle.write('{"logger": "taskapp.access", "duration_ms": 30}\n')
+    with nginx_log.open("a") as handle:
+        handle.write('{"duration_s": 0.050, "upstream_s": "0.040"}\n')
+        handle.write('{"duration_s": 0.030, "upstream_s": "0.010, 0.015"}\n')  # retried
+        handle.write('{"duration_s": 0.001, "upstream_s": "-"}\n')  # answered by nginx
+    times = server_time(offsets)
+    assert times["app_ms"]["count"] == 2
+    assert times["app_ms"]["mean_ms"] == 20.0
+    assert times["upstream_ms"]["count"] == 2
+    assert times["upstream_ms"]["mean_ms"] == pytest.approx(32.5)
+    assert times["nginx_ms"]["mean_ms"] == pytest.approx(40.0)

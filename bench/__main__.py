@@ -343,21 +343,27 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _meta() -> Result:
+def _git(*args: str) -> str:
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
         ).stdout.strip()
-    except OSError:
-        commit = ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _meta() -> Result:
+    commit = _git("rev-parse", "--short", "HEAD")
+    # Changes to tracked files (results excepted) mean the figures are not the commit's.
+    changed = [
+        line
+        for line in _git("status", "--porcelain", "--untracked-files=no").splitlines()
+        if "bench/results/" not in line
+    ]
     return {
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit or "unknown",
+        "uncommitted_changes": bool(changed),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),

@@ -192,7 +192,7 @@ class _Measurer:
         self.results[name] = samples.summary()
 
 
-def _session(api: _Wsgi, built: Any) -> None:
+def _session(api: _Wsgi) -> None:
     import uuid
 
     email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
@@ -245,7 +245,7 @@ def run(timer: inprocess.EmulatorTimer, redis_port: int, *, requests: int = REQU
                 clocks.attach(built)
                 try:
                     api.token = None
-                    _session(api, built)
+                    _session(api)
                     _operations(measurer, api, cached)
                 finally:
                     clocks.detach()

@@ -308,7 +308,11 @@ def draw_history(lines: list[Result], path: Path) -> None:
     rows = max(1, math.ceil(len(keys) / columns))
     figure = plt.figure(figsize=(18, 3.2 * rows + 1), constrained_layout=True)
     grid = figure.add_gridspec(rows, columns)
-    labels = [f"{line.get('commit', '?')}\n{str(line.get('date', ''))[5:10]}" for line in lines]
+    labels = [
+        f"{line.get('commit', '?')}{'*' if line.get('uncommitted_changes') else ''}\n"
+        f"{str(line.get('date', ''))[5:10]}"
+        for line in lines
+    ]
     for index, key in enumerate(keys):
         axes = figure.add_subplot(grid[index // columns, index % columns])
         xs = [i for i, line in enumerate(lines) if key in line["figures"]]
@@ -338,7 +342,7 @@ def draw_history(lines: list[Result], path: Path) -> None:
         axes.grid(axis="y", alpha=0.3)
     figure.suptitle(
         f"make bench history: {len(lines)} runs (bench/results/history.jsonl); "
-        "green: target met, red: missed, grey: no target",
+        "green: target met, red: missed, grey: no target; * uncommitted changes",
         fontsize=13,
     )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """bench/results/history.jsonl: one line per run, the main figures and where they came from.
 
-Each line is a JSON object: the commit (short hash), the date, the sections that ran, the
+Each line is a JSON object: the commit (short hash; ``uncommitted_changes`` when tracked
+files differed from it), the date, the sections that ran, the
 load generator and load average, and ``figures``, a flat map from dotted result keys
 (``mix.p99_ms``) to numbers. Figures a run did not measure are absent, so partial runs
 (``--only``) add points for what they measured only. The chart of the history reads it.
@@ -63,6 +64,7 @@ def entry(results: Result) -> Result:
     ]
     return {
         "commit": meta.get("commit", "unknown"),
+        "uncommitted_changes": bool(meta.get("uncommitted_changes", False)),
         "date": meta.get("finished") or meta.get("started"),
         "sections": sections,
         "load_generator": meta.get("load_generator"),

@@ -22,6 +22,13 @@ must still answer 200 (nginx retries on the other server). The gunicorn side of 
 the e2e test itself.
 
 granian is not a dependency of the app: ``pip install -e '.[bench]'`` installs it.
+
+Not measured here, and needed before granian could replace gunicorn: granian respawns a
+dead worker only with ``--respawn-failed-workers`` (given here) and after a pause
+(``--respawn-interval``, 3.5 s); it has no equivalent of gunicorn's ``timeout`` (a stuck
+request's worker is killed after 30 s); functions/gunicorn.conf.py's response-head patch
+(a killed worker sends all of a response or nothing) has no counterpart; the container
+image (Dockerfile, CMD) would need granian in the ``serve`` extra.
 """
 
 from __future__ import annotations
@@ -98,6 +105,7 @@ def granian_argv(port: int, workers: int) -> list[str]:
         "--blocking-threads",
         "1",
         "--no-ws",
+        "--respawn-failed-workers",  # gunicorn's master replaces a dead worker too
         "--log-level",
         "warning",
         "--working-dir",

@@ -338,7 +338,8 @@ def draw_history(lines: list[Result], path: Path) -> None:
         axes.set_xticklabels(labels, fontsize=7)
         axes.set_xlim(-0.5, len(lines) - 0.5)
         low = min([*ys, target.bound if target else min(ys, default=0)])
-        axes.set_ylim(bottom=min(0.0, low))
+        high = max([*ys, target.bound if target else max(ys, default=1)])
+        axes.set_ylim(min(0.0, low), high * 1.15 if high > 0 else 1.0)
         axes.grid(axis="y", alpha=0.3)
     figure.suptitle(
         f"make bench history: {len(lines)} runs (bench/results/history.jsonl); "

@@ -9,6 +9,7 @@ with pieces of their own (a clock, a cache) or skip it and build a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 from pynamodb.connection import Connection
@@ -68,7 +69,9 @@ def build(
         settings=settings,
         users=UserRepository(connection),
         tasks=TaskRepository(connection),
-        sessions=SessionRepository(connection),
+        sessions=SessionRepository(
+            connection, timedelta(seconds=settings.refresh_token_ttl_seconds)
+        ),
         notifications=NotificationRepository(connection),
         idempotency=IdempotencyRepository(connection),
         cache=UserCache(redis),

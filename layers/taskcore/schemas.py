@@ -123,6 +123,12 @@ class ProfileUpdate(_Strict):
     reminder_lead_minutes: LeadMinutes | None = None
 
 
+class DeleteAccountRequest(_Strict):
+    """Body of ``DELETE /v1/me``: the password, asked again."""
+
+    password: Password
+
+
 class TaskCreate(_Strict):
     """Body of ``POST /v1/tasks``."""
 
@@ -252,7 +258,9 @@ def validate_query(model: type[M], params: dict[str, str]) -> M:
     except ValidationError as exc:
         errors = [_field_error(e) for e in exc.errors()]
         problems = "; ".join(f"{e.field}: {e.message}" for e in errors[:MAX_FIELD_ERRORS])
-        more = f"; and {len(errors) - MAX_FIELD_ERRORS} more" if len(errors) > MAX_FIELD_ERRORS else ""
+        more = (
+            f"; and {len(errors) - MAX_FIELD_ERRORS} more" if len(errors) > MAX_FIELD_ERRORS else ""
+        )
         raise BadRequest(f"Bad query parameter: {problems}{more}") from None
 
 

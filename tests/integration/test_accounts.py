@@ -185,7 +185,7 @@ def test_delete_account_removes_user_and_tasks(api) -> None:
     session = api.register()
     token = session["access_token"]
     task = api.create(token, title="to go")
-    assert api.request("DELETE", "/v1/me", token=token).status == 204
+    assert api.request("DELETE", "/v1/me", {"password": PASSWORD}, token=token).status == 204
     _problem(api.request("GET", "/v1/me", token=token), 401)
     _problem(api.request("GET", f"/v1/tasks/{task['id']}", token=token), 401)
     login = api.request(
@@ -214,3 +214,38 @@ def test_refresh_tokens_expire(api, clock) -> None:
     _problem(
         api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
     )
+
+
+def test_deleting_the_account_ends_every_session_at_once(api) -> None:
+    session = api.register()
+    email = session["user"]["email"]
+    other = api.request("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    for token in (session["access_token"], other["access_token"]):  # both warm in the cache
+        assert api.request("GET", "/v1/tasks", token=token).status == 200
+    deleted = api.request("DELETE", "/v1/me", {"password": PASSWORD}, token=session["access_token"])
+    assert deleted.status == 204
+    # The other session is refused on every route at once, the list included.
+    for path in ("/v1/tasks", "/v1/me", "/v1/sync", "/v1/notifications"):
+        _problem(api.request("GET", path, token=other["access_token"]), 401)
+    refreshed = api.request("POST", "/v1/auth/refresh", {"refresh_token": other["refresh_token"]})
+    _problem(refreshed, 401)
+
+
+def test_deleting_the_account_needs_its_password(api) -> None:
+    session = api.register()
+    token = session["access_token"]
+    for body in (None, {}, {"password": "not the password"}):
+        _problem(api.request("DELETE", "/v1/me", body, token=token), 401)
+    assert api.request("GET", "/v1/me", token=token).status == 200  # nothing was deleted
+
+
+def test_logout_with_the_refresh_token_alone(api) -> None:
+    session = api.register()
+    reply = api.request("POST", "/v1/auth/logout", {"refresh_token": session["refresh_token"]})
+    assert reply.status == 204
+    _problem(api.request("GET", "/v1/me", token=session["access_token"]), 401)
+    again = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
+    _problem(again, 401)
+    forged = session["refresh_token"][:-4] + "AAAA"
+    _problem(api.request("POST", "/v1/auth/logout", {"refresh_token": forged}), 401)
+    _problem(api.request("POST", "/v1/auth/logout"), 401)  # neither credential

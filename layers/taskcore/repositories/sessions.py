@@ -21,6 +21,11 @@ from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import AuthModel, UserModel
 
 
+def ended_key(user_id: str) -> str:
+    """Partition key of the mark that ends all of a user's sessions up to a moment."""
+    return f"ENDED#{user_id}"
+
+
 def family_key(family_id: str) -> str:
     """Partition key of a refresh family."""
     return f"FAM#{family_id}"
@@ -35,8 +40,9 @@ class SessionRepository(SessionStore):
     """Refresh families and tokens in the ``auth`` table (the services'
     :class:`SessionStore`)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, family_lifetime: timedelta) -> None:
         self._connection = connection
+        self._family_lifetime = family_lifetime
 
     def start_family(
         self, user_id: str, family_id: str, digest: str, now: datetime, ttl: timedelta
@@ -114,15 +120,38 @@ class SessionRepository(SessionStore):
                 if exc.cause_response_code != "ConditionalCheckFailedException":
                     raise
 
-    def is_family_revoked(self, family_id: str, now: datetime) -> bool:
-        """True when the family is revoked, expired or unknown: one read."""
+    def end_all(self, user_id: str, now: datetime, keep_family: str | None = None) -> None:
+        """Record that every family of the user started by ``now`` has ended (but
+        ``keep_family``): one write, whatever the number of sessions. Kept as long as a
+        refresh family can live; an older family has expired by itself by then."""
         with dynamo_unavailable_as_503():
-            try:
-                family = AuthModel.get(family_key(family_id), consistent_read=True)
-            except AuthModel.DoesNotExist:
-                return True
-        live = _live(family, now)
-        return live is None or bool(live.revoked)
+            AuthModel(
+                ended_key(user_id),
+                user_id=user_id,
+                family_id=keep_family,
+                created_at=format_instant(now),
+                expires_at=now + self._family_lifetime,
+            ).save()
+
+    def is_family_revoked(self, user_id: str, family_id: str, now: datetime) -> bool:
+        """True when the family is revoked, ended with all the user's sessions, expired
+        or unknown: one read (``BatchGetItem`` of the family and the user's end mark)."""
+        with dynamo_unavailable_as_503():
+            found = {
+                item.pk: item
+                for item in AuthModel.batch_get(
+                    [family_key(family_id), ended_key(user_id)], consistent_read=True
+                )
+            }
+        family = _live(found.get(family_key(family_id)), now)
+        if family is None or family.revoked or family.user_id != user_id:
+            return True
+        ended = _live(found.get(ended_key(user_id)), now)
+        return (
+            ended is not None
+            and ended.family_id != family_id
+            and (_instant(family.created_at) <= _instant(ended.created_at))
+        )
 
 
 def _family(user_id: str, family_id: str, now: datetime, expires: datetime) -> AuthModel:
@@ -147,6 +176,10 @@ def _token(
         created_at=format_instant(now),
         expires_at=expires,
     )
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
 
 
 def _result(future: object) -> AuthModel | UserModel | None:

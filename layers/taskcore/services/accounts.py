@@ -89,18 +89,40 @@ def refresh(deps: Deps, body: Any) -> dict[str, Any]:
     return _session_reply(deps, state.owner, family_id, successor)
 
 
-def logout(deps: Deps, claims: AccessClaims, body: Any) -> None:
-    """Revoke the session's refresh family (and so its access tokens), and the family of
-    a refresh token given in the body when it belongs to the same user."""
+def logout(deps: Deps, authorization: str | None, body: Any) -> None:
+    """End a session: the access token's refresh family (and so its access tokens), and
+    the family of a refresh token given in the body.
+
+    Either credential is enough (a client whose access token expired logs out with its
+    refresh token alone). With both, a refresh token of another user is ignored.
+    """
     request = validate(LogoutRequest, body if body is not None else {})
-    _revoke(deps, claims.family_id, claims.user_id)
-    if request.refresh_token:
-        try:
-            owner, family_id = split_refresh_token(request.refresh_token)
-        except Unauthorized:
-            return
-        if owner == claims.user_id and family_id != claims.family_id:
-            _revoke(deps, family_id, claims.user_id)
+    claims = None
+    if authorization or not request.refresh_token:
+        claims = authenticate(deps, authorization)
+        _revoke(deps, claims.family_id, claims.user_id)
+    if not request.refresh_token:
+        return
+    if claims is None:
+        owner, family_id = _genuine_family(deps, request.refresh_token)
+        _revoke(deps, family_id, owner)
+        return
+    try:
+        owner, family_id = split_refresh_token(request.refresh_token)
+    except Unauthorized:
+        return
+    if owner == claims.user_id and family_id != claims.family_id:
+        _revoke(deps, family_id, claims.user_id)
+
+
+def _genuine_family(deps: Deps, refresh_token: str) -> tuple[str, str]:
+    """``(user id, family id)`` of a refresh token this service issued (spent or not);
+    :class:`Unauthorized` otherwise."""
+    user_id, family_id = split_refresh_token(refresh_token)
+    state = deps.sessions.read(user_id, family_id, token_digest(refresh_token), deps.clock())
+    if not state.token_known:
+        raise Unauthorized("The refresh token is invalid or expired")
+    return user_id, family_id
 
 
 def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
@@ -112,11 +134,11 @@ def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
         raise Unauthorized("Use the Bearer authentication scheme")
     claims = deps.tokens.verify(token.strip(), deps.clock())
     cache = deps.cache
-    if cache.session_live(claims.family_id):
+    if cache.session_live(claims.user_id, claims.family_id):
         return claims
-    if deps.sessions.is_family_revoked(claims.family_id, deps.clock()):
+    if deps.sessions.is_family_revoked(claims.user_id, claims.family_id, deps.clock()):
         raise Unauthorized("The session has been revoked")
-    cache.remember_session_live(claims.family_id)
+    cache.remember_session_live(claims.user_id, claims.family_id)
     return claims
 
 
@@ -146,14 +168,29 @@ def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any
     raise DependencyUnavailable("The account is being changed concurrently; retry")
 
 
-def delete_account(deps: Deps, claims: AccessClaims) -> None:
-    """Delete the account, its tasks and sessions."""
+def delete_account(deps: Deps, claims: AccessClaims, body: Any) -> None:
+    """Delete the account, its tasks and sessions, once the caller has given the
+    password again: a stolen access token alone cannot destroy an account. Guesses
+    count against the account's login limit."""
     user = deps.users.require(claims.user_id)
+    password = body.get("password") if isinstance(body, dict) else None
+    limits.check_login_account(deps, user.email)
+    if not isinstance(password, str) or not deps.hasher.verify(password, user.password_hash):
+        raise Unauthorized("The password is required and must be the account's")
+    limits.login_succeeded(deps, user.email)
+    # Sessions first: from here on every route refuses the account's tokens, even while
+    # the rest is being deleted (and if the deletion fails half-way).
+    _end_all_sessions(deps, user.id)
     deps.tasks.delete_everything(user.id)
     deps.notifications.delete_everything(user.id)
     deps.users.delete(user)
     deps.cache.bump(user.id)
-    _revoke(deps, claims.family_id, claims.user_id)
+
+
+def _end_all_sessions(deps: Deps, user_id: str, keep_family: str | None = None) -> None:
+    # The durable mark first: once it is written, a cache miss anywhere sees it.
+    deps.sessions.end_all(user_id, deps.clock(), keep_family)
+    deps.cache.forget_sessions(user_id)
 
 
 def _revoke(deps: Deps, family_id: str, user_id: str) -> None:

@@ -59,7 +59,6 @@ def build(
     Redis cache of their own."""
     settings = settings or get_settings()
     connection = bind(settings)
-    secret = settings.jwt_secret.get_secret_value()
     redis = cache or Cache(
         settings.redis_url,
         prefix=settings.redis_key_prefix,
@@ -79,12 +78,12 @@ def build(
         limiter=RateLimiter(redis),
         hasher=PasswordHasher(settings.bcrypt_cost),
         tokens=AccessTokens(
-            secret,
+            settings.signing_keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         ),
-        cursors=CursorCodec(secret),
+        cursors=CursorCodec(settings.cursor_key),
         clock=clock or system_clock,
     )
     return Runtime(deps=deps, connection=connection, redis=redis)

@@ -84,13 +84,14 @@ def test_long_passwords_count_every_character(api) -> None:
     _problem(bad, 401)
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(api) -> None:
+def test_refresh_rotates_and_reuse_revokes_the_family(api, clock) -> None:
     session = api.register()
     first = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     assert first.status == 200
     rotated = first.json
     assert rotated["refresh_token"] != session["refresh_token"]
     assert api.request("GET", "/v1/me", token=rotated["access_token"]).status == 200
+    clock.advance(seconds=31)  # past the grace for a client's own concurrent refreshes
     # The spent token comes back: someone else has a copy. The whole family is revoked.
     reuse = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     _problem(reuse, 401)
@@ -249,3 +250,22 @@ def test_logout_with_the_refresh_token_alone(api) -> None:
     forged = session["refresh_token"][:-4] + "AAAA"
     _problem(api.request("POST", "/v1/auth/logout", {"refresh_token": forged}), 401)
     _problem(api.request("POST", "/v1/auth/logout"), 401)  # neither credential
+
+
+def test_two_refreshes_with_one_token_within_30_s_get_the_same_session(api, clock) -> None:
+    # A mobile app resuming on two threads presents the same refresh token twice.
+    session = api.register()
+    body = {"refresh_token": session["refresh_token"]}
+    first = api.request("POST", "/v1/auth/refresh", body)
+    clock.advance(seconds=29)
+    second = api.request("POST", "/v1/auth/refresh", body)
+    assert first.status == second.status == 200
+    assert first.json["refresh_token"] == second.json["refresh_token"]
+    for reply in (first, second):
+        assert api.request("GET", "/v1/me", token=reply.json["access_token"]).status == 200
+    # The shared successor works once, like any refresh token.
+    successor = {"refresh_token": first.json["refresh_token"]}
+    assert api.request("POST", "/v1/auth/refresh", successor).status == 200
+    clock.advance(seconds=2)  # 31 s after the first use: a reuse now revokes the family
+    _problem(api.request("POST", "/v1/auth/refresh", body), 401)
+    _problem(api.request("GET", "/v1/me", token=second.json["access_token"]), 401)

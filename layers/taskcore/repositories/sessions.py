@@ -8,7 +8,9 @@ is revoked, which also stops the access tokens issued in it (they carry the fami
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -73,6 +75,7 @@ class SessionRepository(SessionStore):
             token_spent=bool(token and token.spent),
             family_revoked=family is None or bool(family.revoked),
             owner=user_from_item(owner) if isinstance(owner, UserModel) else None,
+            **_spending(token),
         )
 
     def rotate(
@@ -91,9 +94,13 @@ class SessionRepository(SessionStore):
         expires = now + ttl
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+                spending = {"spent_at": format_instant(now), "successor": new_digest}
                 tx.update(
                     AuthModel(token_key(old_digest)),
-                    actions=[AuthModel.spent.set(True)],
+                    actions=[
+                        AuthModel.spent.set(True),
+                        AuthModel.payload.set(json.dumps(spending)),
+                    ],
                     condition=AuthModel.pk.exists() & (AuthModel.spent != True),  # noqa: E712
                 )
                 tx.save(_token(user_id, family_id, new_digest, now, expires))
@@ -176,6 +183,17 @@ def _token(
         created_at=format_instant(now),
         expires_at=expires,
     )
+
+
+def _spending(token: AuthModel | None) -> dict[str, Any]:
+    """When a spent token was spent, and for which successor (see ``rotate``)."""
+    if token is None or not token.spent or not token.payload:
+        return {}
+    recorded = json.loads(token.payload)
+    return {
+        "spent_at": _instant(recorded["spent_at"]),
+        "successor_digest": str(recorded["successor"]),
+    }
 
 
 def _instant(stamp: str) -> datetime:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from taskcore.auth import AccessClaims, new_refresh_token, split_refresh_token, token_digest
+from taskcore.auth import (
+    AccessClaims,
+    new_refresh_token,
+    split_refresh_token,
+    successor_refresh_token,
+    token_digest,
+)
 from taskcore.clock import format_instant
 from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable, Unauthorized
@@ -21,8 +27,11 @@ from taskcore.schemas import (
 )
 from taskcore.services import limits
 from taskcore.services.deps import Deps
+from taskcore.services.ports import RefreshState
 
 _PROFILE_RETRIES = 5
+# How long a spent refresh token still yields the session it was spent for.
+REFRESH_GRACE = timedelta(seconds=30)
 
 
 def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
@@ -68,25 +77,37 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
 def refresh(deps: Deps, body: Any) -> dict[str, Any]:
     """Spend a refresh token for a new session in the same family.
 
-    A token presented a second time revokes its family: whoever holds either copy is
-    logged out, which is the safe reading of a leaked token.
+    Presented again within :data:`REFRESH_GRACE` (a client resuming on two threads),
+    it gets the same new session. Later, it revokes its family: whoever holds either
+    copy is logged out, which is the safe reading of a leaked token.
     """
     request = validate(RefreshRequest, body)
     user_id, family_id = split_refresh_token(request.refresh_token)
     digest = token_digest(request.refresh_token)
+    successor = successor_refresh_token(request.refresh_token, deps.settings.cursor_key)
     now = deps.clock()
     state = deps.sessions.read(user_id, family_id, digest, now)
     if not state.token_known or state.family_revoked or state.owner is None:
         raise Unauthorized("The refresh token is invalid or expired")
-    if state.token_spent:
-        _revoke(deps, family_id, user_id)
-        raise Unauthorized("The refresh token was already used; the session is revoked")
-    successor = new_refresh_token(user_id, family_id)
-    ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
-    if not deps.sessions.rotate(user_id, family_id, digest, token_digest(successor), now, ttl):
-        _revoke(deps, family_id, user_id)
-        raise Unauthorized("The refresh token was already used; the session is revoked")
-    return _session_reply(deps, state.owner, family_id, successor)
+    if not state.token_spent:
+        ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
+        if deps.sessions.rotate(user_id, family_id, digest, token_digest(successor), now, ttl):
+            return _session_reply(deps, state.owner, family_id, successor)
+        state = deps.sessions.read(user_id, family_id, digest, now)  # the twin won the race
+    if _within_grace(state, token_digest(successor), now) and state.owner is not None:
+        return _session_reply(deps, state.owner, family_id, successor)
+    _revoke(deps, family_id, user_id)
+    raise Unauthorized("The refresh token was already used; the session is revoked")
+
+
+def _within_grace(state: RefreshState, successor_digest: str, now: datetime) -> bool:
+    return (
+        state.token_spent
+        and not state.family_revoked
+        and state.spent_at is not None
+        and now - state.spent_at <= REFRESH_GRACE
+        and state.successor_digest == successor_digest
+    )
 
 
 def logout(deps: Deps, authorization: str | None, body: Any) -> None:

@@ -145,6 +145,9 @@ class RefreshState:
     token_spent: bool
     family_revoked: bool
     owner: User | None
+    # When the token was spent, and the digest of the successor it was spent for.
+    spent_at: datetime | None = None
+    successor_digest: str | None = None
 
 
 class SessionStore(Protocol):

@@ -65,13 +65,23 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     """
     limits.check_login_client(deps, client)  # before any work on the body
     request = validate(LoginRequest, body)
-    limits.check_login_account(deps, request.email)
+    limits.check_login_account(deps, request.email, client)
     user = deps.users.get_by_email(request.email)
     if not deps.hasher.verify(request.password, user.password_hash if user else None):
         raise Unauthorized("Wrong e-mail or password")
     assert user is not None  # verify() is never true without a stored hash
-    limits.login_succeeded(deps, request.email)
+    limits.login_succeeded(deps, request.email, client)
+    if deps.hasher.needs_rehash(user.password_hash):
+        user = _rehashed(deps, user, request.password)
     return _start_session(deps, user)
+
+
+def _rehashed(deps: Deps, user: User, password: str) -> User:
+    """The account with its password hashed at the configured cost (raised or lowered
+    since it was stored). The one moment the password is known; a concurrent change of
+    the account wins, and the next login tries again."""
+    updated = replace(user, password_hash=deps.hasher.hash(password))
+    return updated if deps.users.update_profile(user, updated) else user
 
 
 def refresh(deps: Deps, body: Any) -> dict[str, Any]:
@@ -189,16 +199,18 @@ def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any
     raise DependencyUnavailable("The account is being changed concurrently; retry")
 
 
-def delete_account(deps: Deps, claims: AccessClaims, body: Any) -> None:
+def delete_account(
+    deps: Deps, claims: AccessClaims, body: Any, client: str | None = None
+) -> None:
     """Delete the account, its tasks and sessions, once the caller has given the
     password again: a stolen access token alone cannot destroy an account. Guesses
     count against the account's login limit."""
     user = deps.users.require(claims.user_id)
     password = body.get("password") if isinstance(body, dict) else None
-    limits.check_login_account(deps, user.email)
+    limits.check_login_account(deps, user.email, client)
     if not isinstance(password, str) or not deps.hasher.verify(password, user.password_hash):
         raise Unauthorized("The password is required and must be the account's")
-    limits.login_succeeded(deps, user.email)
+    limits.login_succeeded(deps, user.email, client)
     # Sessions first: from here on every route refuses the account's tokens, even while
     # the rest is being deleted (and if the deletion fails half-way).
     _end_all_sessions(deps, user.id)

@@ -39,7 +39,5 @@ def update_me(call: Call) -> Response:
 def delete_me(call: Call) -> Response:
     """Delete the account with its lists, tasks and notifications; every session of it
     ends at once. The password is asked again (401 without it)."""
-    accounts.delete_account(
-        call.deps, call.claims, call.json(optional=True), client=call.client_ip
-    )
+    accounts.delete_account(call.deps, call.claims, call.json(optional=True), client=call.client_ip)
     return no_content()

@@ -199,9 +199,7 @@ def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any
     raise DependencyUnavailable("The account is being changed concurrently; retry")
 
 
-def delete_account(
-    deps: Deps, claims: AccessClaims, body: Any, client: str | None = None
-) -> None:
+def delete_account(deps: Deps, claims: AccessClaims, body: Any, client: str | None = None) -> None:
     """Delete the account, its tasks and sessions, once the caller has given the
     password again: a stolen access token alone cannot destroy an account. Guesses
     count against the account's login limit."""

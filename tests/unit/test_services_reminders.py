@@ -229,3 +229,17 @@ def test_mark_read_is_idempotent_and_only_for_the_owner(deps, clock, user) -> No
     assert len(unread) == 1 and unread[0]["id"] != note["id"]
     everything = reminders.list_notifications(deps, user, {}).items
     assert {n["id"]: n["read"] for n in everything} == {note["id"]: True, unread[0]["id"]: False}
+
+
+def test_an_edit_racing_the_job_sends_nothing_twice(deps, clock, user) -> None:
+    task = _create(deps, user, "race", "2026-03-01T12:30:00Z")
+    # The job records the due_soon between the edit's read and its write. Recording does
+    # not change the version, so the edit commits with the reminder bookkeeping it read
+    # and files the due_soon again; the notification's fixed id keeps it single.
+    deps.tasks.before_write.append(lambda: _run(deps))
+    task_service.update_task(deps, user, task.id, {"title": "race, edited"})
+    assert deps.tasks.item(user, task.id).notify_kind == "due_soon"
+    _run(deps, 3)
+    clock.now = _at(12, 31)
+    _run(deps, 3)
+    assert _sent(deps, user) == [("due_soon", "race"), ("overdue", "race, edited")]

@@ -555,6 +555,17 @@ def _advance(
 class _Family:
     user_id: str
     revoked: bool
+    created_at: str  # format_instant of the login, as the adapter stores it
+    expires_at: datetime
+
+
+@dataclass
+class _Ended:
+    """The mark of ``end_all``: families of the user started by ``created_at`` are over,
+    except ``keep_family``."""
+
+    created_at: str
+    keep_family: str | None
     expires_at: datetime
 
 
@@ -567,24 +578,30 @@ class _Token:
 
 
 class FakeSessions(SessionStore):
-    """Refresh families and tokens (by digest), each with a TTL.
+    """Refresh families and tokens (by digest), each with a TTL, and per user the mark
+    that ends all of the user's sessions up to a moment (kept ``family_lifetime``).
 
     Expired items are absent to :meth:`read` and :meth:`is_family_revoked`, but, as in
     DynamoDB before its TTL sweep, still satisfy :meth:`rotate`'s "exists" conditions.
-    ``reads`` counts :meth:`read` and :meth:`is_family_revoked` calls.
+    As in the adapter, only :meth:`is_family_revoked` consults the end mark (not
+    :meth:`read`). ``reads`` counts :meth:`read` and :meth:`is_family_revoked` calls.
     """
 
-    def __init__(self, users: FakeUsers) -> None:
+    def __init__(self, users: FakeUsers, family_lifetime: timedelta = timedelta(days=30)) -> None:
         self._users = users
+        self._family_lifetime = family_lifetime
         self._families: dict[str, _Family] = {}
         self._tokens: dict[str, _Token] = {}
+        self._ended: dict[str, _Ended] = {}
         self.reads = 0
 
     def start_family(
         self, user_id: str, family_id: str, digest: str, now: datetime, ttl: timedelta
     ) -> None:
         expires = _ttl_after(now, ttl)
-        self._families[family_id] = _Family(user_id, revoked=False, expires_at=expires)
+        self._families[family_id] = _Family(
+            user_id, revoked=False, created_at=format_instant(now), expires_at=expires
+        )
         self._tokens[digest] = _Token(user_id, family_id, spent=False, expires_at=expires)
 
     def read(self, user_id: str, family_id: str, digest: str, now: datetime) -> RefreshState:
@@ -628,12 +645,24 @@ class FakeSessions(SessionStore):
         if family is not None and family.user_id == user_id:  # never creates one
             family.revoked = True
 
-    def is_family_revoked(self, family_id: str, now: datetime) -> bool:
+    def end_all(self, user_id: str, now: datetime, keep_family: str | None = None) -> None:
+        # One unconditional put: a later end_all replaces an earlier one.
+        self._ended[user_id] = _Ended(
+            format_instant(now), keep_family, _ttl_after(now, self._family_lifetime)
+        )
+
+    def is_family_revoked(self, user_id: str, family_id: str, now: datetime) -> bool:
         self.reads += 1
         family = self._families.get(family_id)
         if family is None or expired(family.expires_at, now):
             return True
-        return family.revoked
+        if family.revoked or family.user_id != user_id:
+            return True
+        ended = self._ended.get(user_id)
+        if ended is None or expired(ended.expires_at, now) or ended.keep_family == family_id:
+            return False
+        # A family started at the very moment of the mark is ended too (<=).
+        return datetime.fromisoformat(family.created_at) <= datetime.fromisoformat(ended.created_at)
 
     # Test helpers (not part of the port).
 
@@ -732,7 +761,9 @@ class FakeCache(Cache):
         self.bumps = 0
         self._generations: dict[str, int] = {}
         self._entries: dict[tuple[str, str], tuple[str, str, datetime | None]] = {}
-        self._sessions: dict[str, datetime | None] = {}
+        # family -> (the user's session generation when remembered, until when)
+        self._sessions: dict[str, tuple[str, datetime | None]] = {}
+        self._session_generations: dict[str, int] = {}
 
     def available(self) -> bool:
         return self.online
@@ -764,25 +795,36 @@ class FakeCache(Cache):
         if self.online:
             self._entries[(user_id, name)] = (generation, text, self._until(CACHE_ENTRY_TTL))
 
-    def session_live(self, family_id: str) -> bool:
+    def session_live(self, user_id: str, family_id: str) -> bool:
         if not self.online or family_id not in self._sessions:
             return False
-        return not self._gone(self._sessions[family_id])
+        generation, until = self._sessions[family_id]
+        # A mark made before the user's sessions were all forgotten no longer counts.
+        return generation == self._session_generation(user_id) and not self._gone(until)
 
-    def remember_session_live(self, family_id: str) -> None:
+    def remember_session_live(self, user_id: str, family_id: str) -> None:
         if self.online:
-            self._sessions[family_id] = self._until(SESSION_MEMORY_TTL)
+            generation = self._session_generation(user_id)
+            self._sessions[family_id] = (generation, self._until(SESSION_MEMORY_TTL))
 
     def forget_session(self, family_id: str) -> None:
         # Skipped while offline, as a DEL that cannot reach Redis is.
         if self.online:
             self._sessions.pop(family_id, None)
 
+    def forget_sessions(self, user_id: str) -> None:
+        # One INCR of the user's session generation (skipped while offline).
+        if self.online:
+            self._session_generations[user_id] = self._session_generations.get(user_id, 0) + 1
+
     # Test helper (not part of the port).
 
     def generation(self, user_id: str) -> str:
         """The user's generation as the cache reports it ("0" before the first bump)."""
         return str(self._generations.get(user_id, 0))
+
+    def _session_generation(self, user_id: str) -> str:
+        return str(self._session_generations.get(user_id, 0))
 
     def _until(self, span: timedelta) -> datetime | None:
         return self._clock() + span if self._clock else None
@@ -842,7 +884,7 @@ def fake_deps(clock: Clock | None = None, **overrides: Any) -> Deps:
         "settings": settings,
         "users": users,
         "tasks": tasks,
-        "sessions": FakeSessions(users),
+        "sessions": FakeSessions(users, timedelta(seconds=settings.refresh_token_ttl_seconds)),
         "notifications": FakeNotifications(tasks),
         "idempotency": FakeIdempotency(),
         "cache": FakeCache(clock),

@@ -142,7 +142,7 @@ def test_garbage_refresh_tokens_are_401(deps) -> None:
 def test_logout_ends_the_access_token_and_its_refresh_family(deps) -> None:
     session = register(deps)
     _claims(deps, session)  # remembered as live in the cache
-    accounts.logout(deps, _claims(deps, session), None)
+    accounts.logout(deps, _bearer(session), None)
     with pytest.raises(Unauthorized):
         _claims(deps, session)
     with pytest.raises(Unauthorized):
@@ -153,15 +153,48 @@ def test_logout_with_a_refresh_token_of_another_family_revokes_it_too(deps) -> N
     phone = register(deps, email="eve@example.com")
     laptop = _login(deps, "eve@example.com")
     stranger = register(deps)
-    body = {"refresh_token": laptop["refresh_token"]}
-    accounts.logout(deps, _claims(deps, phone), body)
+    accounts.logout(deps, _bearer(phone), {"refresh_token": laptop["refresh_token"]})
     with pytest.raises(Unauthorized):
         _claims(deps, laptop)
-    # Another user's refresh token in the body revokes nothing of theirs.
+    # With an access token too, another user's refresh token in the body is ignored.
     other = _login(deps, "eve@example.com")
-    accounts.logout(deps, _claims(deps, other), {"refresh_token": stranger["refresh_token"]})
+    accounts.logout(deps, _bearer(other), {"refresh_token": stranger["refresh_token"]})
     _claims(deps, stranger)
     _refresh(deps, stranger["refresh_token"])
+
+
+def test_logout_with_the_refresh_token_alone(deps, clock) -> None:
+    session = register(deps)
+    clock.advance(minutes=16)  # the access token has expired
+    with pytest.raises(Unauthorized):
+        accounts.logout(deps, _bearer(session), None)
+    accounts.logout(deps, None, {"refresh_token": session["refresh_token"]})
+    with pytest.raises(Unauthorized):
+        _refresh(deps, session["refresh_token"])
+    user_id, family, _ = session["refresh_token"].split(".")
+    assert deps.sessions.families_of(user_id) == {family: True}
+    for forged in (f"{user_id}.{family}.guessed", "garbage"):
+        with pytest.raises(Unauthorized):
+            accounts.logout(deps, None, {"refresh_token": forged})
+    with pytest.raises(Unauthorized):  # neither credential
+        accounts.logout(deps, None, None)
+
+
+def test_delete_account_needs_the_password(deps) -> None:
+    session = register(deps, email="kim@example.com")
+    claims = _claims(deps, session)
+    for body in (None, {}, {"password": "wrong password"}, {"password": 12345678}):
+        with pytest.raises(Unauthorized):
+            accounts.delete_account(deps, claims, body)
+    assert deps.users.stored(claims.user_id) is not None
+    _claims(deps, session)
+    # Guesses count against the account's login limit (4 so far, 10 allowed).
+    for _ in range(6):
+        with pytest.raises(Unauthorized):
+            accounts.delete_account(deps, claims, {"password": "wrong password"})
+    with pytest.raises(RateLimited):
+        accounts.delete_account(deps, claims, {"password": PASSWORD})
+    assert deps.users.stored(claims.user_id) is not None
 
 
 def test_delete_account_ends_the_session_and_removes_everything(deps, clock) -> None:
@@ -172,7 +205,7 @@ def test_delete_account_ends_the_session_and_removes_everything(deps, clock) -> 
     reminders.run_due_date_job(deps)
     assert len(deps.notifications.stored(user_id)) == 1
 
-    accounts.delete_account(deps, claims)
+    accounts.delete_account(deps, claims, {"password": PASSWORD})
     with pytest.raises(Unauthorized):
         _claims(deps, session)
     with pytest.raises(Unauthorized):
@@ -186,21 +219,18 @@ def test_delete_account_ends_the_session_and_removes_everything(deps, clock) -> 
     assert register(deps, email="fay@example.com")["user"]["id"] != user_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="delete_account revokes only the calling session's family: the access tokens "
-    "of the account's other sessions still authenticate until they expire",
-)
 def test_delete_account_ends_every_session_of_the_account(deps) -> None:
     phone = register(deps, email="gus@example.com")
     laptop = _login(deps, "gus@example.com")
-    accounts.delete_account(deps, _claims(deps, phone))
-    try:
+    _claims(deps, laptop)  # remembered as live in the cache
+    claims = _claims(deps, phone)
+    reads = deps.sessions.reads
+    accounts.delete_account(deps, claims, {"password": PASSWORD})
+    with pytest.raises(Unauthorized, match="revoked"):
         _claims(deps, laptop)
-    except Unauthorized:
-        return
-    raise AssertionError("the other session still authenticates")
+    assert deps.sessions.reads - reads == 1  # the cache mark was dropped: checked again
+    with pytest.raises(Unauthorized):
+        _refresh(deps, laptop["refresh_token"])
 
 
 def test_update_profile(deps, clock) -> None:

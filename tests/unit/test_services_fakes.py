@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -78,11 +78,41 @@ def test_the_cache_expires_entries_and_remembered_sessions(clock) -> None:
     cache = fakes.FakeCache(clock)
     generation, _ = cache.lookup("u", "x")
     cache.store("u", generation, "x", {"v": 1})
-    cache.remember_session_live("fam")
-    assert cache.lookup("u", "x") == ("0", {"v": 1}) and cache.session_live("fam")
+    cache.remember_session_live("u", "fam")
+    assert cache.lookup("u", "x") == ("0", {"v": 1}) and cache.session_live("u", "fam")
     clock.advance(seconds=30)
-    assert not cache.session_live("fam") and cache.lookup("u", "x")[1] == {"v": 1}
+    assert not cache.session_live("u", "fam") and cache.lookup("u", "x")[1] == {"v": 1}
     clock.advance(seconds=30)
     assert cache.lookup("u", "x") == ("0", None)
     cache.online = False
     assert cache.lookup("u", "x") == (None, None) and not cache.available()
+
+
+def test_forgetting_a_users_sessions_unmarks_every_family_at_once(clock) -> None:
+    cache = fakes.FakeCache(clock)
+    for family in ("a", "b"):
+        cache.remember_session_live("u", family)
+    cache.remember_session_live("v", "c")
+    cache.forget_sessions("u")
+    assert not cache.session_live("u", "a") and not cache.session_live("u", "b")
+    assert cache.session_live("v", "c")
+    cache.remember_session_live("u", "a")  # a mark made afterwards counts again
+    assert cache.session_live("u", "a")
+
+
+def test_ending_all_sessions_spares_the_kept_family_and_later_logins(clock) -> None:
+    sessions = fakes.FakeSessions(fakes.FakeUsers())
+    month = timedelta(days=30)
+    for family in ("old", "kept"):
+        sessions.start_family("u", family, f"digest-{family}", clock(), month)
+    sessions.start_family("v", "theirs", "digest-theirs", clock(), month)
+    clock.advance(seconds=1)
+    sessions.end_all("u", clock(), keep_family="kept")
+    clock.advance(seconds=1)
+    sessions.start_family("u", "new", "digest-new", clock(), month)
+    revoked = {f: sessions.is_family_revoked("u", f, clock()) for f in ("old", "kept", "new")}
+    assert revoked == {"old": True, "kept": False, "new": False}
+    assert not sessions.is_family_revoked("v", "theirs", clock())
+    assert sessions.is_family_revoked("u", "theirs", clock())  # not the user's family
+    clock.advance(days=30)  # the mark is gone with the families it could end
+    assert sessions.is_family_revoked("u", "old", clock())

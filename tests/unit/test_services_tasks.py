@@ -238,7 +238,7 @@ def test_tasks_of_a_deleted_account_cannot_be_written(deps) -> None:
     user = session["user"]["id"]
     task = _create(deps, user)
     claims = deps.tokens.verify(session["access_token"], deps.clock())
-    accounts.delete_account(deps, claims)
+    accounts.delete_account(deps, claims, {"password": "correct horse"})
     with pytest.raises(Unauthorized):
         task_service.update_task(deps, user, task.id, {"title": "x"})
     with pytest.raises(Unauthorized):

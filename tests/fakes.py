@@ -575,6 +575,9 @@ class _Token:
     family_id: str
     spent: bool
     expires_at: datetime
+    # Recorded when it is spent: when (format_instant) and the successor's digest.
+    spent_at: str | None = None
+    successor: str | None = None
 
 
 class FakeSessions(SessionStore):
@@ -619,6 +622,8 @@ class FakeSessions(SessionStore):
             token_spent=bool(token and token.spent),
             family_revoked=family is None or family.revoked,
             owner=owner,
+            spent_at=datetime.fromisoformat(token.spent_at) if token and token.spent_at else None,
+            successor_digest=token.successor if token and token.spent_at else None,
         )
 
     def rotate(
@@ -635,7 +640,7 @@ class FakeSessions(SessionStore):
         if old is None or old.spent or family is None or family.revoked:
             return False
         expires = _ttl_after(now, ttl)
-        old.spent = True
+        old.spent, old.spent_at, old.successor = True, format_instant(now), new_digest
         self._tokens[new_digest] = _Token(user_id, family_id, spent=False, expires_at=expires)
         family.expires_at = expires
         return True
@@ -891,12 +896,12 @@ def fake_deps(clock: Clock | None = None, **overrides: Any) -> Deps:
         "limiter": FakeLimiter(clock),
         "hasher": PasswordHasher(4),
         "tokens": AccessTokens(
-            TEST_SECRET,
+            settings.signing_keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         ),
-        "cursors": CursorCodec(TEST_SECRET),
+        "cursors": CursorCodec(settings.cursor_key),
         "clock": clock,
     }
     return Deps(**{**defaults, **overrides})

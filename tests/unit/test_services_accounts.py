@@ -82,7 +82,7 @@ def test_registrations_per_client_address_are_limited(deps) -> None:
     accounts.register(deps, {"email": "other@example.com", "password": PASSWORD}, "10.0.0.2")
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(deps) -> None:
+def test_refresh_rotates_and_reuse_revokes_the_family(deps, clock) -> None:
     first = register(deps)
     second = _refresh(deps, first["refresh_token"])
     third = _refresh(deps, second["refresh_token"])
@@ -90,6 +90,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(deps) -> None:
     family = _claims(deps, third).family_id
     assert family == _claims(deps, first).family_id  # one family throughout
 
+    clock.advance(seconds=31)  # past the grace for a client's own twin request
     with pytest.raises(Unauthorized, match="already used"):
         _refresh(deps, first["refresh_token"])  # a leaked token comes back
     # Whoever holds any token of the family is logged out.
@@ -98,6 +99,20 @@ def test_refresh_rotates_and_reuse_revokes_the_family(deps) -> None:
     with pytest.raises(Unauthorized, match="revoked"):
         _claims(deps, third)
     assert deps.sessions.families_of(third["user"]["id"]) == {family: True}
+
+
+def test_a_token_presented_twice_within_30_seconds_gets_the_same_successor(deps, clock) -> None:
+    session = register(deps)
+    one = _refresh(deps, session["refresh_token"])
+    clock.advance(seconds=30)
+    twin = _refresh(deps, session["refresh_token"])  # a second thread resuming at once
+    assert twin["refresh_token"] == one["refresh_token"]
+    _claims(deps, twin)
+    clock.advance(microseconds=1)
+    with pytest.raises(Unauthorized, match="already used"):
+        _refresh(deps, session["refresh_token"])
+    with pytest.raises(Unauthorized):
+        _refresh(deps, one["refresh_token"])  # the family is revoked for everyone
 
 
 def test_a_session_check_is_remembered_for_a_few_seconds(deps, clock) -> None:

@@ -134,13 +134,6 @@ def test_a_page_costs_one_query_of_at_most_limit_plus_one_items(deps, user) -> N
     assert (deps.tasks.reads - reads, deps.tasks.items_read - items) == (1, 4)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="services/sync.py drops every tombstone while the first download is still "
-    "paging (the 'i' flag), including those of tasks already sent on an earlier page: "
-    "a task deleted mid-download stays on the client for good",
-)
 def test_a_task_deleted_during_the_first_download_is_reported_deleted(deps, user) -> None:
     a, b, c = (_create(deps, user, t) for t in ("a", "b", "c"))
     page = _sync(deps, user, limit=1)
@@ -161,13 +154,6 @@ def test_a_task_deleted_during_the_first_download_is_reported_deleted(deps, user
     assert on_client == {b, c}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="at the 30-day horizon a since token is still accepted (age > 30 days is 410) "
-    "while a tombstone written right after it was issued already counts as expired "
-    "(expires_at <= now, in whole TTL seconds) and is skipped: the deletion is lost",
-)
 def test_a_token_accepted_at_the_horizon_still_gets_later_deletions(deps, user, clock) -> None:
     a = _create(deps, user, "a")
     token = _sync(deps, user).next_since

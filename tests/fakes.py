@@ -620,7 +620,7 @@ class FakeSessions(SessionStore):
             and owner is not None
             and token.user_id == owner.id,
             token_spent=bool(token and token.spent),
-            family_revoked=family is None or family.revoked,
+            family_revoked=family is None or family.revoked or self._ended_for(family_id, now),
             owner=owner,
             spent_at=datetime.fromisoformat(token.spent_at) if token and token.spent_at else None,
             successor_digest=token.successor if token and token.spent_at else None,
@@ -663,7 +663,11 @@ class FakeSessions(SessionStore):
             return True
         if family.revoked or family.user_id != user_id:
             return True
-        ended = self._ended.get(user_id)
+        return self._ended_for(family_id, now)
+
+    def _ended_for(self, family_id: str, now: datetime) -> bool:
+        family = self._families[family_id]
+        ended = self._ended.get(family.user_id)
         if ended is None or expired(ended.expires_at, now) or ended.keep_family == family_id:
             return False
         # A family started at the very moment of the mark is ended too (<=).

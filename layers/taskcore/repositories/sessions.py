@@ -56,16 +56,19 @@ class SessionRepository(SessionStore):
             tx.save(_token(user_id, family_id, digest, now, expires))
 
     def read(self, user_id: str, family_id: str, digest: str, now: datetime) -> RefreshState:
-        """The token, its family and its owner in one consistent read.
+        """The token, its family (ended with all the user's sessions or not) and its owner
+        in one consistent read.
 
         Items past their TTL are treated as absent: DynamoDB deletes them lazily.
         """
         with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
             token_f = tx.get(AuthModel, token_key(digest))
             family_f = tx.get(AuthModel, family_key(family_id))
+            ended_f = tx.get(AuthModel, ended_key(user_id))
             owner_f = tx.get(UserModel, user_key(user_id))
         token = _live(_result(token_f), now)
         family = _live(_result(family_f), now)
+        ended = _live(_result(ended_f), now)
         owner = _result(owner_f)
         return RefreshState(
             token_known=token is not None
@@ -73,7 +76,7 @@ class SessionRepository(SessionStore):
             and isinstance(owner, UserModel)
             and token.user_id == owner.user_id,
             token_spent=bool(token and token.spent),
-            family_revoked=family is None or bool(family.revoked),
+            family_revoked=family is None or bool(family.revoked) or _ended(family, ended),
             owner=user_from_item(owner) if isinstance(owner, UserModel) else None,
             **_spending(token),
         )
@@ -153,12 +156,7 @@ class SessionRepository(SessionStore):
         family = _live(found.get(family_key(family_id)), now)
         if family is None or family.revoked or family.user_id != user_id:
             return True
-        ended = _live(found.get(ended_key(user_id)), now)
-        return (
-            ended is not None
-            and ended.family_id != family_id
-            and (_instant(family.created_at) <= _instant(ended.created_at))
-        )
+        return _ended(family, _live(found.get(ended_key(user_id)), now))
 
 
 def _family(user_id: str, family_id: str, now: datetime, expires: datetime) -> AuthModel:
@@ -183,6 +181,13 @@ def _token(
         created_at=format_instant(now),
         expires_at=expires,
     )
+
+
+def _ended(family: AuthModel, ended: AuthModel | None) -> bool:
+    """Whether the user's end mark covers this family (started by then, not the one kept)."""
+    if ended is None or ended.family_id == family.family_id:
+        return False
+    return _instant(family.created_at) <= _instant(ended.created_at)
 
 
 def _spending(token: AuthModel | None) -> dict[str, Any]:

@@ -51,8 +51,8 @@ def changes_since(deps: Deps, user_id: str, raw_params: dict[str, str]) -> SyncP
     if params.since:
         since = _decode(deps, params.since, user_id)
     else:
-        base = deps.users.require(user_id).change_seq
-        since = _Since(seq=0, issued=epoch_seconds(now), download_base=base)
+        began = deps.users.require(user_id).change_seq
+        since = _Since(seq=0, issued=epoch_seconds(now), download_base=began)
     if epoch_seconds(now) - since.issued > TOMBSTONE_RETENTION.total_seconds():
         raise Gone("This sync point is older than the 30 days deletions are kept; sync anew")
     changes: list[dict[str, Any]] = []
@@ -70,8 +70,8 @@ def changes_since(deps: Deps, user_id: str, raw_params: dict[str, str]) -> SyncP
         # Every other tombstone is sent, expired or not: it is newer than a token that
         # was accepted (younger than the retention), so it may not be skipped.
         changes.append(entry.to_public())
-    base = since.download_base if has_more else None
-    token = {"u": user_id, "s": last_seq, "t": epoch_seconds(now), "b": base}
+    still_downloading = since.download_base if has_more else None
+    token = {"u": user_id, "s": last_seq, "t": epoch_seconds(now), "b": still_downloading}
     return SyncPage(changes, next_since=deps.cursors.seal(_PURPOSE, token), has_more=has_more)
 
 

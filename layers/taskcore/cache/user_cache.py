@@ -84,7 +84,7 @@ class UserCache:
                 self._epoch_wanted += 1
             else:
                 self._pending[user_id] = self._pending.get(user_id, 0) + 1
-            if self._retrier is None:
+            if self._retrier is None or not self._retrier.is_alive():  # (none after a fork)
                 self._retrier = threading.Thread(
                     target=self._retry_until_done, name="cache-bump-retry", daemon=True
                 )
@@ -152,9 +152,9 @@ class UserCache:
     def _retry_until_done(self) -> None:
         while True:
             time.sleep(self._retry_interval)
-            done = self._flush(force=True)
-            with self._lock:
-                if done or not self._has_pending():
+            self._flush(force=True)
+            with self._lock:  # a bump failing meanwhile finds this thread still running
+                if not self._has_pending():
                     self._retrier = None
                     return
 

@@ -82,6 +82,9 @@ class TaskRepository(TaskStore):
         seq = user.change_seq + 1
         count = user.task_count + _count_delta(change)
         task = change.task
+        # Both sides are capped (:func:`index_prefixes`). Entries that a task written
+        # before the cap has beyond it are left behind: a search checks every candidate
+        # against the task (and finds only live tasks), so they are never shown.
         adds, removes = _index_changes(change)
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     register_client_window_seconds: int = Field(
         default=3600, ge=1, alias="REGISTER_CLIENT_WINDOW_SECONDS"
     )
+    # Task writes (create, change, complete, reopen, delete) per user: bounds the
+    # DynamoDB work one account can cause (see SECURITY.md).
+    task_write_max_per_user: int = Field(default=120, ge=1, alias="TASK_WRITE_MAX_PER_USER")
+    task_write_window_seconds: int = Field(default=60, ge=1, alias="TASK_WRITE_WINDOW_SECONDS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @model_validator(mode="after")

@@ -243,7 +243,23 @@ class ListParams(_Strict):
     due_until: Annotated[str | None, Field(max_length=64)] = None
     overdue: BoolText | None = None
     has_due: BoolText | None = None
-    q: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    q: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=200,
+            description=(
+                "Keyword search. Words of the query (split on anything but letters, digits "
+                "and underscores; case and accents ignored) must each start a searchable "
+                "word of the task's title or description. A word is searchable when its "
+                "first three letters are among the task's first 48 distinct three-letter "
+                "word starts, counted over the title first, then the description: every "
+                "word of a title with at most 48 distinct starts is searchable; words of "
+                "a long description past that point are not, unless they begin like an "
+                "earlier word."
+            ),
+        ),
+    ] = None
     tag: Tag | None = None
     priority: PriorityName | None = None
     sort: SortName = "-created_at"

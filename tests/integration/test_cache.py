@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -195,3 +197,92 @@ def test_an_unresponsive_redis_times_out_fast(aws, clock) -> None:
         assert not cache.available()
     finally:
         listener.close()
+
+
+def test_a_write_during_a_redis_stall_is_never_hidden_afterwards(aws, clock, own_redis) -> None:
+    """Issue #13.2. Redis stalls (SIGSTOP) while worker A changes a task and creates one:
+    both succeed, but A cannot bump the generation. Once Redis answers again (SIGCONT),
+    neither A nor worker B (which cached the old reads and never saw Redis fail) may
+    serve the entries cached before the writes."""
+    from app import app
+
+    process, port = own_redis
+    url = f"redis://127.0.0.1:{port}/0"
+    a, b = (bootstrap(aws, clock=clock, cache=Cache(url, prefix="s:")) for _ in range(2))
+    with Client(app) as client:
+        api = ApiClient(client.http)
+        app_deps.use(a)
+        token = api.token()
+        task = api.create(token, title="old title")
+        path = f"/v1/tasks/{task['id']}"
+        for worker in (a, b, a, b):  # both workers cache the task and the list
+            app_deps.use(worker)
+            assert api.request("GET", path, token=token).json["title"] == "old title"
+            assert len(api.request("GET", "/v1/tasks", token=token).json["items"]) == 1
+        process.send_signal(signal.SIGSTOP)
+        try:
+            app_deps.use(a)
+            patched = api.request("PATCH", path, {"title": "new title"}, token=token)
+            assert patched.status == 200
+            created = api.request("POST", "/v1/tasks", {"title": "second"}, token=token)
+            assert created.status == 201
+        finally:
+            process.send_signal(signal.SIGCONT)
+        resumed = time.monotonic()
+        # B may serve the old entries only until A's retried bump lands (every 0.1 s).
+        app_deps.use(b)
+        while api.request("GET", path, token=token).json["title"] != "new title":
+            assert time.monotonic() - resumed < 0.5, "the old entry outlived the window"
+            time.sleep(0.01)
+        time.sleep(2.1)  # past every client's back-off: Redis is used everywhere again
+        for worker in (b, a, b):
+            app_deps.use(worker)
+            assert api.request("GET", path, token=token).json["title"] == "new title"
+            listed = api.request("GET", "/v1/tasks", token=token).json["items"]
+            assert sorted(t["title"] for t in listed) == ["new title", "second"]
+        hits = b.cache.cache.hits  # type: ignore[attr-defined]
+        app_deps.use(b)
+        api.request("GET", path, token=token)
+        assert b.cache.cache.hits > hits  # type: ignore[attr-defined]  # caching again
+        app_deps.use(None)
+
+
+def test_the_writer_serves_nothing_cached_for_a_user_until_its_bump_lands(monkeypatch) -> None:
+    """While a bump is pending, the writing process neither serves nor stores that
+    user's entries (other users' entries still hit); the next cache use sends it."""
+    from taskcore.cache import UserCache
+
+    cache = Cache(REDIS_URL, prefix=f"p:{uuid.uuid4().hex[:8]}:", timeout_seconds=0.2)
+    users = UserCache(cache, retry_interval_seconds=3600)  # no retry in the background
+    for user in ("u1", "u2"):
+        generation, _ = users.lookup(user, "task:1")
+        assert generation is not None
+        users.store(user, generation, "task:1", {"title": "old"})
+    with monkeypatch.context() as patch:  # the bump cannot reach Redis
+        patch.setattr(cache, "incr_many", lambda *args, **kwargs: False)
+        users.bump("u1")
+        assert users.pending()
+        assert users.lookup("u1", "task:1") == (None, None)
+        assert users.lookup("u2", "task:1")[1] == {"title": "old"}
+    generation, value = users.lookup("u1", "task:1")  # flushed first, then a miss
+    assert value is None and generation is not None and not users.pending()
+
+
+def test_too_many_pending_users_bump_everyone(monkeypatch) -> None:
+    from taskcore.cache import UserCache
+
+    cache = Cache(REDIS_URL, prefix=f"p:{uuid.uuid4().hex[:8]}:", timeout_seconds=0.2)
+    users = UserCache(cache, retry_interval_seconds=3600, max_pending_users=2)
+    for user in ("u1", "u2", "u3", "u4"):
+        generation, _ = users.lookup(user, "x")
+        assert generation is not None
+        users.store(user, generation, "x", 1)
+        assert users.lookup(user, "x")[1] == 1
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "incr_many", lambda *args, **kwargs: False)
+        for user in ("u1", "u2", "u3"):  # the third overflows into an epoch bump
+            users.bump(user)
+        assert users.lookup("u4", "x") == (None, None)  # every user is off
+    for user in ("u1", "u2", "u3", "u4"):
+        assert users.lookup(user, "x")[1] is None
+    assert not users.pending()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import string
+from collections import Counter
 from urllib.parse import quote
 
 from seeding import seed_tasks
+from taskcore.domain.search import MAX_INDEXED_STARTS
 from taskcore.domain.task import TaskChanges
 from taskcore.services import accounts, listing
 
@@ -88,15 +91,48 @@ def test_no_leak_across_users(api) -> None:
     assert _titles(api, mine, "q=secret") == ["Secret plan"]
 
 
-def test_long_descriptions_are_indexed_beyond_one_transaction(api) -> None:
+def test_a_long_description_indexes_its_first_word_starts(api) -> None:
     token = api.token()
-    # ~300 distinct word starts: more entries than one transaction can hold.
+    # 300 distinct word starts: only the first ones (title first) are indexed.
     words = [f"{a}{b}{c}word" for a in "bcdfg" for b in "aeiou" for c in "klmnprstvz"][:300]
     task = api.create(token, title="Essay", description=" ".join(words))
-    assert _titles(api, token, "q=bakw") == ["Essay"]
+    assert _titles(api, token, "q=bakw") == ["Essay"]  # the description's first word
+    assert _titles(api, token, "q=essay") == ["Essay"]
+    assert _titles(api, token, f"q={words[MAX_INDEXED_STARTS - 2]}") == ["Essay"]
+    assert _titles(api, token, f"q={words[MAX_INDEXED_STARTS - 1]}") == []  # past the cap
+    assert _titles(api, token, f"q=essay+{words[-1]}") == []
     api.request("PATCH", f"/v1/tasks/{task['id']}", {"description": "short now"}, token=token)
     assert _titles(api, token, "q=bakw") == []
     assert _titles(api, token, "q=short") == ["Essay"]
+
+
+def test_a_huge_description_is_one_bounded_transaction(api, calls) -> None:
+    """Issue #13.3: 10,000 characters with 2,500 distinct word starts, or 5,000
+    one-character CJK words, write one transaction of at most cap + 3 items."""
+    token = api.token()
+    api.request("GET", "/v1/me", token=token)  # the session check is cached from now on
+    latin = " ".join(
+        f"{a}{b}{c}" for a in string.ascii_lowercase for b in string.ascii_lowercase for c in "abcd"
+    )[:10_000]
+    cjk = " ".join(chr(0x4E00 + n) for n in range(5000))
+    assert len(set(latin.split())) >= 2500
+    for description in (latin, cjk):
+        calls.reset()
+        task = api.create(token, title="Huge", description=description)
+        assert calls.calls == Counter({"GetItem": 1, "TransactWriteItems": 1})
+        # The index entries, the task and the account.
+        assert calls.items_written == MAX_INDEXED_STARTS + 2
+        calls.reset()
+        other = description[::-1]  # another 2,500 (5,000) starts, nothing kept: all change
+        path = f"/v1/tasks/{task['id']}"
+        reply = api.request("PATCH", path, {"title": "Big", "description": other}, token=token)
+        assert reply.status == 200
+        assert calls.calls == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
+        assert calls.items_written == 2 * MAX_INDEXED_STARTS + 2  # the whole index rewritten
+        calls.reset()
+        assert api.request("DELETE", path, token=token).status == 204
+        assert calls.calls == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
+        assert calls.items_written == MAX_INDEXED_STARTS + 3  # entries, task, tombstone, account
 
 
 def _seed(deps, user_id: str, total: int, matching: int) -> None:

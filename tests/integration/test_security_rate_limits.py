@@ -119,3 +119,45 @@ def test_a_login_rehashes_the_password_at_the_configured_cost(api, deps) -> None
     assert _login(api, email, PASSWORD) == 200
     assert deps.users.get(user_id).password_hash.startswith("$2b$05$")
     assert _login(api, email, PASSWORD) == 200  # and the new hash verifies
+
+
+def test_task_writes_per_user_are_limited_before_any_dynamodb_work(aws, clock, cache) -> None:
+    """Issue #13.3: every task write counts against a per-user limit (429 past it)."""
+    from app import app
+    from chalicelib import deps as app_deps
+    from taskcore.bootstrap import build
+    from taskcore.storage import ALL_MODELS, DynamoCallCounter
+    from wsgi import create_application
+
+    runtime = build(aws.model_copy(update={"task_write_max_per_user": 5}), clock=clock, cache=cache)
+    app_deps.use(runtime.deps)
+    counter = DynamoCallCounter()
+    counter.attach(ALL_MODELS, runtime.connection)
+    try:
+        api = WsgiApiClient(create_application(app))
+        token, other = api.token(), api.token()
+        task = api.create(token, title="one")
+        path = f"/v1/tasks/{task['id']}"
+        writes = [
+            ("PATCH", path, {"title": "two"}),
+            ("POST", path + "/complete", None),
+            ("POST", path + "/reopen", None),
+            ("POST", "/v1/tasks", {"title": "five"}),
+        ]
+        for method, target, body in writes:
+            assert api.request(method, target, body, token=token).status in (200, 201)
+        api.request("GET", "/v1/tasks", token=token)  # reads do not count
+        once = {"Idempotency-Key": "key-1"}
+        for method, target, body in [*writes, ("DELETE", path, None)]:
+            for headers in ({}, once) if method == "POST" else ({},):
+                counter.reset()
+                refused = api.request(method, target, body, token=token, headers=headers)
+                _assert_limited(refused, max_window=60)
+                assert counter.total == 0  # refused before any DynamoDB work
+        assert api.request("GET", path, token=token).json["title"] == "two"
+        for headers in ({}, once):  # another user is not affected
+            created = api.request("POST", "/v1/tasks", {"title": "x"}, token=other, headers=headers)
+            assert created.status == 201
+    finally:
+        counter.detach()
+        app_deps.use(None)

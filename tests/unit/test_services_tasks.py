@@ -253,3 +253,32 @@ def test_another_users_task_is_not_found(deps, user) -> None:
     with pytest.raises(NotFound):
         task_service.delete_task(deps, stranger, task.id)
     assert task_service.get_task(deps, user, task.id) == task
+
+
+def test_task_writes_per_user_are_limited_before_the_store_is_touched(clock) -> None:
+    from taskcore.errors import RateLimited
+
+    settings = Settings(
+        TASKAPP_STAGE="test", BCRYPT_COST=4, TASK_WRITE_MAX_PER_USER=3, TASK_WRITE_WINDOW_SECONDS=60
+    )
+    deps = fake_deps(clock, settings=settings)
+    user, other = new_user(deps), new_user(deps)
+    task = task_service.create_task_once(deps, user, {"title": "one"}, None).task
+    task_service.update_task(deps, user, task.id, {"title": "two"})
+    task_service.set_completed(deps, user, task.id, True)
+    seq = deps.users.stored(user).change_seq
+    refused = [
+        lambda: task_service.create_task_once(deps, user, {"title": "x"}, None),
+        lambda: task_service.create_task_once(deps, user, {"title": "x"}, "key"),
+        lambda: task_service.update_task(deps, user, task.id, {"title": "x"}),
+        lambda: task_service.set_completed(deps, user, task.id, False),
+        lambda: task_service.delete_task(deps, user, task.id),
+    ]
+    for write in refused:
+        with pytest.raises(RateLimited) as limited:
+            write()
+        assert 1 <= limited.value.retry_after <= 60
+    assert deps.users.stored(user).change_seq == seq  # nothing written
+    task_service.create_task_once(deps, other, {"title": "x"}, None)  # others unaffected
+    clock.advance(seconds=61)
+    task_service.delete_task(deps, user, task.id)  # a new window

@@ -23,7 +23,9 @@ bp = Blueprint(__name__)
     bp,
     "POST",
     "/v1/tasks/{task_id}/complete",
-    Operation("Complete a task", 200, response="TaskOut", errors=(404,), success_headers=("ETag",)),
+    Operation(
+        "Complete a task", 200, response="TaskOut", errors=(404, 429), success_headers=("ETag",)
+    ),
 )
 def complete_task(call: Call, task_id: str) -> Response:
     """Mark a task complete (idempotent)."""

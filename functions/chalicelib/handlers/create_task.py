@@ -30,7 +30,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
         201,
         "TaskCreate",
         "TaskOut",
-        errors=(409,),
+        errors=(409, 429),
         headers=("Idempotency-Key",),
         success_headers=("Location", "ETag"),
     ),

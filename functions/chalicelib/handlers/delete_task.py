@@ -23,7 +23,7 @@ bp = Blueprint(__name__)
     bp,
     "DELETE",
     "/v1/tasks/{task_id}",
-    Operation("Delete a task", 204, errors=(404, 412), headers=("If-Match",)),
+    Operation("Delete a task", 204, errors=(404, 412, 429), headers=("If-Match",)),
 )
 def delete_task(call: Call, task_id: str) -> Response:
     """Delete a task; ``If-Match`` makes it conditional."""

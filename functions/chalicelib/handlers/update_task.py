@@ -29,7 +29,7 @@ bp = Blueprint(__name__)
         200,
         "TaskUpdate",
         "TaskOut",
-        errors=(404, 412),
+        errors=(404, 412, 429),
         headers=("If-Match",),
         success_headers=("ETag",),
     ),

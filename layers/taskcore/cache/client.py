@@ -97,6 +97,20 @@ class Cache:
 
         return self._run(_incr)
 
+    def incr_many(self, keys: list[str], ttl_seconds: int, *, force: bool = False) -> bool:
+        """Increment counters (and reset their expiry) in one round trip; ``False`` when
+        Redis could not be told. ``force`` tries even during the back-off."""
+
+        def _incr(client: redis.Redis[bytes]) -> bool:
+            pipe = client.pipeline(transaction=True)
+            for key in keys:
+                pipe.incr(self.prefix + key)
+                pipe.expire(self.prefix + key, ttl_seconds)
+            pipe.execute()
+            return True
+
+        return bool(self._run(_incr, force=force))
+
     def incr_window(self, key: str, window_seconds: int) -> tuple[int, int] | None:
         """Count a hit in a fixed window: ``(count, seconds left)``, or ``None``."""
 

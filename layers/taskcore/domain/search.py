@@ -5,7 +5,15 @@ A term matches a task when it is the start of some word of the title or descript
 each task, the first three letters of each of its words (``gro``, ``mil``, ...): a term
 looks up the entries that share its first letters, and the candidates are then checked
 against the whole term. Three letters keep the number of index entries per task small
-(a transaction can hold them) while the candidates stay close to the real matches.
+while the candidates stay close to the real matches.
+
+The index of one task is capped at :data:`MAX_INDEXED_STARTS` distinct word starts: the
+first ones met reading the title, then the description. So one task write changes at
+most twice that many entries, which together with the task, the account and a tombstone
+fits in one DynamoDB transaction (100 actions): the write stays one bounded transaction
+however long the text. A word is searchable when its start is one of the task's indexed
+starts (a later word that begins like an earlier one is found too); titles of up to 48
+distinct word starts are therefore always wholly searchable.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import unicodedata
 from collections.abc import Iterable
 
 PREFIX_LENGTH = 3
+# 2 x 48 entries (all removed, all added) + account + task + tombstone <= 100 actions.
+MAX_INDEXED_STARTS = 48
 _WORD = re.compile(r"\w+")
 
 
@@ -36,8 +46,15 @@ def terms(query: str) -> list[str]:
 
 
 def index_prefixes(title: str, description: str) -> set[str]:
-    """The index entries of a task: the distinct three-letter starts of its words."""
-    return {word[:PREFIX_LENGTH] for word in words(f"{title} {description}")}
+    """The index entries of a task: the distinct three-letter starts of its words, the
+    first :data:`MAX_INDEXED_STARTS` of them in reading order (title first)."""
+    starts: dict[str, None] = {}
+    for text in (title, description):
+        for match in _WORD.finditer(fold(text)):
+            starts.setdefault(match.group()[:PREFIX_LENGTH])
+            if len(starts) == MAX_INDEXED_STARTS:
+                return set(starts)
+    return set(starts)
 
 
 def lookup_prefix(term: str) -> str:
@@ -57,6 +74,8 @@ def most_selective(query_terms: Iterable[str]) -> str:
 
 
 def matches(query_terms: Iterable[str], title: str, description: str) -> bool:
-    """Whether every term starts some word of the title or description."""
-    task_words = words(f"{title} {description}")
+    """Whether every term starts some searchable word of the title or description: a
+    word whose start is among the task's indexed starts (:func:`index_prefixes`)."""
+    indexed = index_prefixes(title, description)
+    task_words = [w for w in words(f"{title} {description}") if w[:PREFIX_LENGTH] in indexed]
     return all(any(word.startswith(term) for word in task_words) for term in query_terms)

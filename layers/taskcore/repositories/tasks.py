@@ -25,7 +25,7 @@ from taskcore.domain.changes import TOMBSTONE_RETENTION, Change, Tombstone
 from taskcore.domain.due import Due
 from taskcore.domain.listing import Segment
 from taskcore.domain.reminders import next_reminder
-from taskcore.domain.search import index_prefixes
+from taskcore.domain.search import MAX_INDEXED_STARTS, index_prefixes
 from taskcore.domain.task import Priority, Task
 from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable
@@ -38,8 +38,11 @@ LIVE = "T#"
 TOMBSTONE = "X#"
 
 
-# DynamoDB's limit on the actions of one transaction.
+# DynamoDB's limit on the actions of one transaction. A task write is the account, the
+# task, perhaps a tombstone, and its search index changes: at most all of the capped
+# index removed and all of it added, so it always fits in one.
 MAX_TRANSACTION_ACTIONS = 100
+assert 2 * MAX_INDEXED_STARTS + 3 <= MAX_TRANSACTION_ACTIONS
 
 
 class TaskRepository(TaskStore):
@@ -73,27 +76,22 @@ class TaskRepository(TaskStore):
         return user, task
 
     def write(self, user: User, change: TaskWrite, now: datetime) -> WriteOutcome:
-        """Commit one change together with the next change sequence number.
-
-        The task's search index entries change in the same transaction when they fit in
-        it. A task with more distinct words than that gets its new entries written before
-        the transaction and its stale ones removed after: a search checks every candidate
-        against the task itself, so an extra entry never shows, and none is ever missing.
-        """
+        """Commit one change together with the next change sequence number, and the
+        task's search index changes, in one transaction (the index is capped so that
+        they always fit: :data:`~taskcore.domain.search.MAX_INDEXED_STARTS`)."""
         seq = user.change_seq + 1
         count = user.task_count + _count_delta(change)
         task = change.task
+        # Both sides are capped (:func:`index_prefixes`). Entries that a task written
+        # before the cap has beyond it are left behind: a search checks every candidate
+        # against the task (and finds only live tasks), so they are never shown.
         adds, removes = _index_changes(change)
-        inline = len(adds) + len(removes) + 3 <= MAX_TRANSACTION_ACTIONS
-        if not inline:
-            self._put_entries(task, adds)
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
-                if inline:
-                    for prefix in adds:
-                        tx.save(_entry(task, prefix))
-                    for prefix in removes:
-                        tx.delete(_entry(task, prefix))
+                for prefix in adds:
+                    tx.save(_entry(task, prefix))
+                for prefix in removes:
+                    tx.delete(_entry(task, prefix))
                 tx.update(
                     UserModel(user_key(user.id)),
                     actions=[UserModel.change_seq.set(seq), UserModel.task_count.set(count)],
@@ -108,8 +106,6 @@ class TaskRepository(TaskStore):
                     tx.save(to_item(task, user, seq, now), condition=expected)
         except TransactWriteError as exc:
             return _outcome(exc)
-        if not inline:
-            self._delete_entries(task, removes)
         return WriteOutcome.COMMITTED
 
     def rekey_owner_tasks(self, owner: User, now: datetime) -> int:
@@ -146,16 +142,6 @@ class TaskRepository(TaskStore):
         keys = [(user_id, LIVE + task_id) for task_id in sorted(task_ids)]
         with dynamo_unavailable_as_503():
             return [to_task(item) for item in TaskModel.batch_get(keys, consistent_read=True)]
-
-    def _put_entries(self, task: Task, prefixes: set[str]) -> None:
-        with dynamo_unavailable_as_503(), SearchEntryModel.batch_write() as batch:
-            for prefix in prefixes:
-                batch.save(_entry(task, prefix))
-
-    def _delete_entries(self, task: Task, prefixes: set[str]) -> None:
-        with dynamo_unavailable_as_503(), SearchEntryModel.batch_write() as batch:
-            for prefix in prefixes:
-                batch.delete(_entry(task, prefix))
 
     def query(
         self,

@@ -10,6 +10,9 @@
   reveals nothing about which addresses are registered.
 * Registration, per client address: bounds account spam and probing which e-mail
   addresses are registered (the 409 on a taken address).
+* Task writes, per user: every create, change, completion, reopening and deletion
+  counts, before any DynamoDB work, so one account's write load (each write one bounded
+  transaction) is bounded too.
 
 The limits come from :class:`taskcore.config.Settings` and are checked before any
 bcrypt work, so a refused attempt costs the service no CPU.
@@ -69,3 +72,12 @@ def _login_per_account(deps: Deps) -> Limit:
         settings.login_max_failures_per_account,
         settings.login_account_window_seconds,
     )
+
+
+def check_task_write(deps: Deps, user_id: str) -> None:
+    """Count a task write of the user; :class:`~taskcore.errors.RateLimited` when over."""
+    settings = deps.settings
+    limit = Limit(
+        "task-write", settings.task_write_max_per_user, settings.task_write_window_seconds
+    )
+    deps.limiter.hit(limit, user_id)

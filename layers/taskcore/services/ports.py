@@ -274,12 +274,16 @@ class Cache(Protocol):
         ...
 
     def bump(self, user_id: str) -> None:
-        """Invalidate everything cached for the user (after each successful write)."""
+        """Invalidate everything cached for the user (after each successful write).
+
+        Never fails and never lets the write be hidden: if the cache cannot be told now,
+        it serves nothing of this user here until it has been told, and keeps trying."""
         ...
 
     def lookup(self, user_id: str, name: str) -> tuple[str | None, Any]:
         """``(generation, value)``: the generation to store under (``None`` when the
-        cache is away) and the JSON entry ``name`` if it belongs to that generation."""
+        cache is away or this user's last bump has not reached it) and the JSON entry
+        ``name`` if it belongs to that generation."""
         ...
 
     def lookup_text(self, user_id: str, name: str) -> tuple[str | None, str | None]:

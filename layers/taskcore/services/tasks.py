@@ -19,7 +19,7 @@ from taskcore.errors import (
     ValidationFailed,
 )
 from taskcore.schemas import TaskCreate, TaskUpdate, validate
-from taskcore.services import idempotency
+from taskcore.services import idempotency, limits
 from taskcore.services.deps import Deps
 from taskcore.services.ports import TaskWrite, WriteOutcome
 
@@ -36,6 +36,7 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
 
     A given ``task_id`` makes a retry safe: if that task exists already, it is returned
     instead of creating another (idempotent requests reserve the id before creating).
+    Not rate limited itself: :func:`create_task_once` (the HTTP path) counts the write.
     """
     request = validate(TaskCreate, body)
     changes = _changes(request.model_dump(), request.model_fields_set | {"title"})
@@ -74,6 +75,7 @@ def update_task(
     deps: Deps, user_id: str, task_id: str, body: Any, expected_version: int | None = None
 ) -> Task:
     """Apply a partial update; an ``expected_version`` makes it conditional on it."""
+    limits.check_task_write(deps, user_id)
     request = validate(TaskUpdate, body)
     changes = _changes(request.model_dump(), request.model_fields_set)
     return _edit(deps, user_id, task_id, expected_version, _applying(deps, changes))
@@ -81,6 +83,7 @@ def update_task(
 
 def set_completed(deps: Deps, user_id: str, task_id: str, completed: bool) -> Task:
     """Complete or reopen a task; doing it twice changes nothing."""
+    limits.check_task_write(deps, user_id)
     return _edit(deps, user_id, task_id, None, _applying(deps, TaskChanges(completed=completed)))
 
 
@@ -88,6 +91,7 @@ def delete_task(
     deps: Deps, user_id: str, task_id: str, expected_version: int | None = None
 ) -> None:
     """Delete a task, leaving a tombstone for sync."""
+    limits.check_task_write(deps, user_id)
     _edit(deps, user_id, task_id, expected_version, lambda t: None)
 
 
@@ -167,6 +171,7 @@ class Created:
 
 def create_task_once(deps: Deps, user_id: str, body: Any, key: str | None) -> Created:
     """Create a task; with an idempotency ``key``, a retry gets the first result."""
+    limits.check_task_write(deps, user_id)
     if key is None:
         return Created(create_task(deps, user_id, body), replayed=False)
     # An invalid body is refused before the key is claimed: nothing to remember.

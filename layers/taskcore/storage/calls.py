@@ -16,11 +16,13 @@ from pynamodb.models import Model
 
 @dataclass
 class DynamoCallCounter:
-    """Counts requests by operation name and the items they read."""
+    """Counts requests by operation name, the items they read and the items they write
+    (a transaction's actions, a batch's requests)."""
 
     calls: Counter[str] = field(default_factory=Counter)
     by_table: Counter[tuple[str, str]] = field(default_factory=Counter)
     items_read: int = 0
+    items_written: int = 0
     _clients: list[Any] = field(default_factory=list)
 
     def attach(self, models: tuple[type[Model], ...], connection: Connection) -> None:
@@ -44,6 +46,7 @@ class DynamoCallCounter:
         self.calls.clear()
         self.by_table.clear()
         self.items_read = 0
+        self.items_written = 0
 
     @property
     def total(self) -> int:
@@ -60,6 +63,7 @@ class DynamoCallCounter:
 
     def _on_request(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self.calls[model.name] += 1
+        self.items_written += _items_written(model.name, params)
         for table in _tables(params):
             self.by_table[(model.name, table)] += 1
 
@@ -79,6 +83,17 @@ def _tables(params: dict[str, Any]) -> set[str]:
             if isinstance(action, dict) and "TableName" in action:
                 names.add(str(action["TableName"]))
     return names
+
+
+def _items_written(operation: str, params: dict[str, Any]) -> int:
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        return 1
+    if operation == "TransactWriteItems":
+        items = params.get("TransactItems", [])
+        return sum(1 for item in items if "ConditionCheck" not in item)
+    if operation == "BatchWriteItem":
+        return sum(len(requests) for requests in params.get("RequestItems", {}).values())
+    return 0
 
 
 def _items_read(operation: str, parsed: dict[str, Any]) -> int:

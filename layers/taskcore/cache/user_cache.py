@@ -163,9 +163,14 @@ class UserCache:
     def session_live(self, user_id: str, family_id: str) -> bool:
         """True when a recent check found the user's refresh family live."""
         values = self.cache.get_many(f"sgen:{user_id}", f"fam:{family_id}")
-        if values is None or values[1] is None:
+        if values is None:
             return False
-        return values[1] == (values[0] or b"0")
+        live = values[1] is not None and values[1] == (values[0] or b"0")
+        if live:
+            self.cache.hits += 1
+        else:
+            self.cache.misses += 1
+        return live
 
     def remember_session_live(self, user_id: str, family_id: str) -> None:
         """Remember for a few seconds that the family is live."""

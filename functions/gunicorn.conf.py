@@ -30,6 +30,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # keep-alive makes the hello world faster, so the app's share weighs more. Sync is also
 # the simpler one; gthread remains available for clients that talk to gunicorn directly.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# The same workers, answering their own errors (bad request line, 414, 431) as problem+json.
+worker_class = {
+    "sync": "gunicorn_errors.ProblemSyncWorker",
+    "gthread": "gunicorn_errors.ProblemThreadWorker",
+}.get(worker_class, worker_class)
 threads = 1
 # Keep-alive (gthread only): longer than nginx's upstream keepalive_timeout (4 s), so
 # nginx always drops an idle connection first and never reuses one gunicorn is closing.

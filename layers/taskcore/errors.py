@@ -41,6 +41,12 @@ class PayloadTooLarge(DomainError):
     title = "Payload too large"
 
 
+class UnsupportedMediaType(DomainError):
+    """A request body that is not declared as JSON in UTF-8."""
+
+    title = "Unsupported media type"
+
+
 class ValidationFailed(DomainError):
     """Well-formed input that breaks the documented rules."""
 

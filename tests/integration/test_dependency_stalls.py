@@ -114,7 +114,8 @@ def test_no_answer_from_dynamodb_is_503_with_retry_after(
     faults.error = NETWORK_ERRORS[kind]
     faults.attempts.clear()
     ready = api.request("GET", "/v1/ready")
-    assert ready.status == 503 and ready.json["dynamodb"] == "unavailable"
+    assert problem(ready, 503)["dynamodb"] == "unavailable"
+    assert ready.json["redis"] == "ok" and ready.header("Retry-After") == "1"
     assert faults.attempts["GetItem"] == RETRY_ATTEMPTS + 1  # retried, then given up
     for method, path, body in (
         ("POST", "/v1/tasks", {"title": "while stalled"}),

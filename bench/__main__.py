@@ -1,23 +1,31 @@
 """``python -m bench``: every benchmark of DESIGN.md sections 4 and 6 in one run.
 
 Prints each measurement's rows as it goes, then a summary against the targets; writes
-bench/results/latest.json and bench/results/latest.png. Takes a few minutes on a 2-core
-machine. Everything listens on and talks to 127.0.0.1 only.
+bench/results/latest.json and bench/results/latest.png, and appends the main figures to
+bench/results/history.jsonl (drawn as bench/results/history.png). Takes a few minutes on
+a 2-core machine. Everything listens on and talks to 127.0.0.1 only.
 
-    python -m bench                        # everything
+    python -m bench                        # the default sections
     python -m bench --only http,cold       # some sections
+    python -m bench --only granian         # the optional HTTP-server comparison
     python -m bench --job-stored 20000     # a smaller due-date job table
+    python -m bench --mix-seconds 5 --round-seconds 1   # a quick check of the machinery
     python -m bench --no-wrk               # the Python load generator even if wrk is here
 
-Sections: cold (cold start), http (HTTP tier + cached list), mix, calls (DynamoDB
-requests per operation), search, job. Exit status: 0 when every section ran (whether or
-not the targets are met; ``--strict`` makes a missed target fail too), 1 otherwise.
+Sections: cold (cold start), http (HTTP tier + cached list), mix, store (bench/store.py:
+create latency 100 vs 10,000 tasks, list page, search on the stack's emulator), apptime
+(time per request in process: emulator, client, Redis, app), calls (DynamoDB requests per
+operation), search, job; optional, not in the default run: granian (granian vs gunicorn
+through nginx). Exit status: 0 when every section ran (whether or not the targets are met;
+``--strict`` makes a missed target fail too), 1 otherwise. A section whose module is not
+there (bench/store.py, granian not installed) is reported unavailable, not failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
 import os
 import platform
@@ -34,10 +42,12 @@ from types import FrameType
 from local.stack import Stack
 
 from bench import (
+    app_time,
     cached_list,
     chart,
     cold_start,
     ddb_calls,
+    history,
     http_tier,
     inprocess,
     job_scale,
@@ -49,7 +59,19 @@ from bench.common import RESULTS, ROOT, Result, add_import_paths
 from bench.load import disable_wrk, wrk_path
 from bench.targets import check
 
-SECTIONS = ("cold", "http", "mix", "calls", "search", "job")
+SECTIONS = ("cold", "http", "mix", "store", "apptime", "calls", "search", "job")
+OPTIONAL_SECTIONS = ("granian",)
+# What bench/store.py's measure() returns (dotted: section.figure).
+STORE_KEYS = (
+    "store.create_ms_100",
+    "store.create_ms_10k",
+    "store.list_page_ms",
+    "search.emulator_ms_10k",
+)
+
+
+class SectionUnavailable(Exception):
+    """A section's code or tool is not here (not a failure of the run)."""
 
 
 class Run:
@@ -60,6 +82,7 @@ class Run:
         self.only = set(only)
         self.results: Result = {"meta": _meta()}
         self.failed: list[str] = []
+        self.unavailable: list[str] = []
 
     def wants(self, *names: str) -> bool:
         """Whether any of these sections was asked for."""
@@ -72,6 +95,10 @@ class Run:
         started = time.monotonic()
         try:
             self.results[key] = action()
+        except SectionUnavailable as why:
+            print(f"\n== {name}: section unavailable: {why}", flush=True)
+            self.results[key] = {"unavailable": str(why)}
+            self.unavailable.append(name)
         except Exception as error:  # one broken section must not lose the others
             self._fail(name, key, error)
         self.results["meta"]["seconds"][key] = round(time.monotonic() - started, 1)
@@ -112,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_import_paths()
     if args.no_wrk:
         disable_wrk()
+    http_tier.ROUND_SECONDS = args.round_seconds
+    http_tier.CHALICE_SECONDS = max(1.0, args.round_seconds)
     began = time.monotonic()
     run = Run(args.only)
     meta = run.results["meta"]
@@ -144,17 +173,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             "mix",
             "mix",
             lambda: servers.app_stack("mix", redis_port=redis_port, workers=3),
-            lambda stack: run.section("mix", "mix", lambda: mix.run(stack.config.port, 3)),
+            lambda stack: run.section(
+                "mix",
+                "mix",
+                lambda: mix.run(
+                    stack.config.port,
+                    3,
+                    seconds=args.mix_seconds,
+                    health_seconds=args.health_seconds,
+                    log_dir=getattr(stack, "log_dir", None),
+                ),
+            ),
         )
-        if run.wants("calls", "search", "job"):
+        run.section("granian", "granian", lambda: _granian(redis_port, args.round_seconds))
+        if run.wants("apptime", "calls", "search", "job"):
             with inprocess.moto() as timer:
+                run.section("apptime", "app_time", lambda: app_time.run(timer, redis_port))
                 run.section("calls", "calls", lambda: ddb_calls.run(redis_port))
                 run.section("search", "search", lambda: search_scale.run(timer))
                 run.section("job", "job", lambda: job_scale.run(timer, large=args.job_stored))
+    run.section("store", "store", _store)
     results = _finish(run.results, began)
-    written = _write(results, args.output)
+    written = _write(results, args.output, history_file=not args.no_history)
     _summary(results)
     print(f"\n{written}")
+    if run.unavailable:
+        print(f"\nsections unavailable: {', '.join(run.unavailable)}")
     if run.failed:
         print(f"\nsections that failed: {', '.join(run.failed)}")
         return 1
@@ -162,7 +206,73 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if args.strict and missed else 0
 
 
+def _store() -> Result:
+    """bench/store.py's figures (another change brings that module); unavailable without."""
+    try:
+        module = importlib.import_module("bench.store")
+    except ModuleNotFoundError as error:
+        if error.name != "bench.store":
+            raise
+        raise SectionUnavailable("bench/store.py is not in this checkout") from None
+    measure = getattr(module, "measure", None)
+    if not callable(measure):
+        raise SectionUnavailable("bench/store.py has no measure() function")
+    figures: dict[str, float] = measure()
+    return store_result(figures)
+
+
+def store_result(figures: dict[str, float]) -> Result:
+    """The store section of the results from ``measure()``'s dotted figures: the ones
+    named ``store.*`` as they are, the rest kept whole under ``figures`` (merged into
+    their own sections by :func:`merge_store`), plus the create ratio the target checks."""
+    result: Result = {"figures": dict(figures)}
+    for dotted, value in figures.items():
+        section, _, name = dotted.partition(".")
+        if section == "store" and name:
+            result[name] = value
+    small, large = result.get("create_ms_100"), result.get("create_ms_10k")
+    if isinstance(small, int | float) and isinstance(large, int | float) and small:
+        result["create_ratio_10k_vs_100"] = round(large / small, 3)
+    missing = [key for key in STORE_KEYS if key not in figures]
+    if missing:
+        result["missing"] = missing
+    return result
+
+
+def merge_store(results: Result) -> None:
+    """Put the store module's figures of other sections (``search.emulator_ms_10k``) where
+    their name says. They are measured on the stack's emulator and win over a same-named
+    in-process figure, which is kept as ``<name>_in_process``."""
+    store = results.get("store")
+    if not isinstance(store, dict):
+        return
+    for dotted, value in store.get("figures", {}).items():
+        section, _, name = dotted.partition(".")
+        if section == "store" or not name:
+            continue
+        target = results.setdefault(section, {})
+        if not isinstance(target, dict):
+            continue
+        if name in target and target[name] != value:
+            target[f"{name}_in_process"] = target[name]
+        target[name] = value
+
+
+def _granian(redis_port: int, round_seconds: float) -> Result:
+    try:
+        granian_tier = importlib.import_module("bench.granian_tier")
+    except ModuleNotFoundError as error:
+        raise SectionUnavailable(f"cannot import bench.granian_tier: {error}") from None
+    if not granian_tier.available():
+        raise SectionUnavailable(
+            "granian is not installed: pip install -e '.[bench]' (or pip install granian)"
+        )
+    result: Result = granian_tier.run(redis_port, round_seconds=round_seconds)
+    return result
+
+
 def _finish(results: Result, began: float) -> Result:
+    merge_store(results)
     calls = results.pop("calls", None)
     if calls is not None:
         results["ddb_calls"] = calls.get("ddb_calls", calls)
@@ -183,7 +293,33 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only",
         type=lambda text: [s.strip() for s in text.split(",") if s.strip()],
         default=list(SECTIONS),
-        help=f"comma-separated sections ({', '.join(SECTIONS)}); default all",
+        help=f"comma-separated sections ({', '.join(SECTIONS)}; optional: "
+        f"{', '.join(OPTIONAL_SECTIONS)}); default all but the optional ones",
+    )
+    parser.add_argument(
+        "--mix-seconds",
+        type=float,
+        default=mix.SECONDS,
+        help=f"length of the measured mix (default {mix.SECONDS:g})",
+    )
+    parser.add_argument(
+        "--health-seconds",
+        type=float,
+        default=mix.HEALTH_SECONDS,
+        help="health load through the mix's nginx, half before and half after the mix "
+        f"(default {mix.HEALTH_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--round-seconds",
+        type=float,
+        default=http_tier.ROUND_SECONDS,
+        help="length of each alternating round of the http and granian sections "
+        f"(default {http_tier.ROUND_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="do not append this run to bench/results/history.jsonl",
     )
     parser.add_argument(
         "--job-stored",
@@ -197,7 +333,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    unknown = set(args.only) - set(SECTIONS)
+    unknown = set(args.only) - set(SECTIONS) - set(OPTIONAL_SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     return args
@@ -207,21 +343,27 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _meta() -> Result:
+def _git(*args: str) -> str:
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
         ).stdout.strip()
-    except OSError:
-        commit = ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _meta() -> Result:
+    commit = _git("rev-parse", "--short", "HEAD")
+    # Changes to tracked files (results excepted) mean the figures are not the commit's.
+    changed = [
+        line
+        for line in _git("status", "--porcelain", "--untracked-files=no").splitlines()
+        if "bench/results/" not in line
+    ]
     return {
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit or "unknown",
+        "uncommitted_changes": bool(changed),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
@@ -232,23 +374,36 @@ def _meta() -> Result:
 
 def _summary(results: Result) -> None:
     print("\n== Summary against DESIGN.md targets")
-    print(f"  {'figure':<30} {'measured':>12}  {'target':<10} result")
+    print(f"  {'figure':<34} {'measured':>12}  {'target':<10} result")
     for target in results["targets"]:
         value = target["value"]
         shown = "-" if value is None else f"{value:g}"
         verdict = {True: "met", False: "MISSED", None: "not measured"}[target["met"]]
-        print(f"  {target['label']:<30} {shown:>12}  {target['target']:<10} {verdict}")
+        print(f"  {target['label']:<34} {shown:>12}  {target['target']:<10} {verdict}")
     headline = [
         ("health req/s (gunicorn, 2 workers)", "http_tier", "rps"),
         ("cached list req/s", "cached_list", "rps"),
         ("mix req/s (nginx, 3 workers)", "mix", "rps"),
+        ("health req/s (mix's nginx)", "mix", "health_rps"),
         ("mix p99 ms", "mix", "p99_ms"),
+        ("store create ms, 100 tasks", "store", "create_ms_100"),
+        ("store create ms, 10k tasks", "store", "create_ms_10k"),
         ("cold start ms", "cold_start", "ms"),
     ]
     for label, section, key in headline:
         value = results.get(section, {}).get(key)
         if value is not None:
-            print(f"  {label:<30} {value:>12g}")
+            print(f"  {label:<34} {value:>12g}")
+    operations = (results.get("app_time") or {}).get("operations") or {}
+    for name in ("get (no cache)", "list page (no cache)", "create"):
+        split = operations.get(name)
+        if split:
+            store = split["emulator_ms"] + split["client_ms"]
+            print(
+                f"  {name + ', in process ms':<34} {split['total_ms']:>12g}  "
+                f"store {store:.2f} (emulator {split['emulator_ms']:g}), "
+                f"app {split['app_ms']:g}, redis {split['redis_ms']:g}"
+            )
     meta = results["meta"]
     print(
         f"  total {meta['total_seconds']:.0f} s; load average {meta['load_start']} at the "
@@ -256,18 +411,28 @@ def _summary(results: Result) -> None:
     )
 
 
-def _write(results: Result, directory: Path) -> str:
+def _write(results: Result, directory: Path, *, history_file: bool = True) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / "latest.json"
     tmp = json_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
     tmp.replace(json_path)
+    written = [_shown(json_path)]
+    history_path = directory / history.FILE_NAME
+    if history_file:
+        history.append(history_path, results)
+        written.append(_shown(history_path))
     png_path = directory / "latest.png"
+    history_png = directory / "history.png"
     try:
         chart.draw(results, png_path)
+        written.append(_shown(png_path))
+        if history.read(history_path):
+            chart.draw_history(history.read(history_path), history_png)
+            written.append(_shown(history_png))
     except Exception as error:  # the figures matter more than the picture
-        return f"wrote {_shown(json_path)}; !! chart not drawn: {error}"
-    return f"wrote {_shown(json_path)} and {_shown(png_path)}"
+        return f"wrote {', '.join(written)}; !! chart not drawn: {error}"
+    return f"wrote {', '.join(written)}"
 
 
 def _shown(path: Path) -> str:

@@ -72,6 +72,17 @@ def http_ok(port: int, path: str = "/v1/health", timeout: float = 1.0) -> bool:
         conn.close()
 
 
+def redis_ping(port: int, timeout: float = 0.5) -> bool:
+    """Whether a Redis answers PING on 127.0.0.1:port (local.stack has its own; this one
+    keeps the benchmarks to the ``Stack`` / ``StackConfig`` interface of local.stack)."""
+    try:
+        with socket.create_connection((LOCALHOST, port), timeout=timeout) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def find_tool(binary: str, package: str, *, install: bool = True) -> str | None:
     """The path of ``binary``; installed with apt-get (as root) when missing, if allowed."""
     found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
@@ -209,3 +220,25 @@ def print_rows(title: str, rows: Sequence[Row]) -> None:
 def fmt(value: float, digits: int = 1) -> str:
     """A number for the table."""
     return f"{value:,.{digits}f}"
+
+
+# Fixed histogram edges (ms), so that the distributions of different runs line up.
+HISTOGRAM_EDGES_MS = (0, 1, 2, 5, 10, 20, 50, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000)
+# The quantiles kept of a latency distribution (the chart draws them as a curve).
+QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 1.0)
+
+
+def distribution(sorted_values: Sequence[float]) -> Result:
+    """The shape of already sorted latencies (ms): quantiles, mean and a histogram over
+    :data:`HISTOGRAM_EDGES_MS` (the last bin is everything from the last edge up)."""
+    import bisect
+
+    counts = [0] * len(HISTOGRAM_EDGES_MS)
+    for value in sorted_values:
+        counts[max(0, bisect.bisect_right(HISTOGRAM_EDGES_MS, value) - 1)] += 1
+    return {
+        "count": len(sorted_values),
+        "mean_ms": round(statistics.fmean(sorted_values), 2) if sorted_values else 0.0,
+        "quantiles_ms": {f"{q:g}": round(percentile(sorted_values, q), 2) for q in QUANTILES},
+        "histogram": {"edges_ms": list(HISTOGRAM_EDGES_MS), "counts": counts},
+    }

@@ -15,16 +15,16 @@ for reference, with ``Connection: close`` on every request.
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Callable
 
 from local.stack import Stack
 
 from bench import servers
-from bench.common import CONNECTIONS, Result, Row, fmt, print_rows, ratio
+from bench.common import CONNECTIONS, LOCALHOST, Result, Row, fmt, print_rows, ratio
 from bench.load import LoadResult, measure
 
 TARGET_VS_BARE = 0.6
-TARGET_VS_CHALICE_LOCAL = 20.0
 ROUND_SECONDS = 4.0
 ROUNDS = 2
 CHALICE_SECONDS = 5.0
@@ -63,11 +63,26 @@ def combine(results: list[LoadResult]) -> LoadResult:
     )
 
 
-def warm_up(port: int) -> None:
-    """Make every worker of the server at ``port`` set up its dependencies."""
-    ready = measure(port, "/v1/ready", connections=4, duration=1.0, close=True, timeout=5.0)
-    if ready.requests == 0:
-        raise RuntimeError(f"GET /v1/ready on port {port} never answered")
+def warm_up(port: int, calls: int = 8) -> None:
+    """Make every worker of the server at ``port`` set up its dependencies: a few
+    ``GET /v1/ready``, each on a new connection, one at a time, with a generous timeout
+    (a worker's first one connects to everything, which on a busy machine takes a while)."""
+    statuses = [_get_status(port, "/v1/ready") for _ in range(calls)]
+    if 200 not in statuses:
+        raise RuntimeError(f"GET /v1/ready on port {port} answered {statuses}")
+
+
+def _get_status(port: int, path: str) -> int | str:
+    conn = http.client.HTTPConnection(LOCALHOST, port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException) as error:
+        return type(error).__name__
+    finally:
+        conn.close()
 
 
 def run(stack: Stack) -> Result:
@@ -111,7 +126,7 @@ def run(stack: Stack) -> Result:
             Row(
                 "app / chalice local",
                 fmt(result["ratio_vs_chalice_local"]),
-                f"target >= {TARGET_VS_CHALICE_LOCAL:.0f}",
+                "recorded, no target (DESIGN.md section 6)",
             ),
             Row(
                 "app / chalice local (close)",

@@ -53,6 +53,8 @@ class LoadResult:
     p99_ms: float
     socket_errors: int = 0  # read/write errors (a server closing connections), not failures
     statuses: dict[str, int] = field(default_factory=dict)
+    # Every request's latency by label, sorted (Python client only; not in to_dict).
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
     @property
     def rps(self) -> float:
@@ -188,6 +190,7 @@ def parse_wrk(report: str) -> LoadResult:
 @dataclass
 class _Tally:
     latencies: list[float] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     errors: int = 0
 
@@ -231,6 +234,7 @@ class _Connection:
             time.sleep(0.01)
             return
         self.tally.latencies.append((time.perf_counter() - began) * 1000)
+        self.tally.labels.append(request.label)
         self.tally.statuses[f"{request.label}:{response.status}"] += 1
         if not self.is_ok(request, response.status):
             self.tally.errors += 1
@@ -282,8 +286,11 @@ def run_python(
     elapsed = time.monotonic() - began
     latencies = sorted(x for c in clients for x in c.tally.latencies)
     statuses: Counter[str] = Counter()
+    by_label: dict[str, list[float]] = {}
     for client in clients:
         statuses.update(client.tally.statuses)
+        for label, latency in zip(client.tally.labels, client.tally.latencies, strict=True):
+            by_label.setdefault(label, []).append(latency)
     return LoadResult(
         tool="python",
         requests=len(latencies),
@@ -292,4 +299,5 @@ def run_python(
         p50_ms=percentile(latencies, 0.50),
         p99_ms=percentile(latencies, 0.99),
         statuses=dict(sorted(statuses.items())),
+        latencies_ms={label: sorted(values) for label, values in sorted(by_label.items())},
     )

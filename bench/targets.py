@@ -21,6 +21,11 @@ class Target:
     op: str  # ">=" or "<="
     bound: float
 
+    @property
+    def is_ratio(self) -> bool:
+        """Whether the figure is a dimensionless ratio (drawn on the ratio chart)."""
+        return "ratio" in self.key
+
     def value(self, results: Result) -> float | None:
         """The measured figure, None when that measurement did not run or failed."""
         node: Any = results
@@ -28,7 +33,9 @@ class Target:
             if not isinstance(node, dict) or part not in node:
                 return None
             node = node[part]
-        return float(node) if isinstance(node, int | float) else None
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            return None
+        return float(node)
 
     def met(self, value: float) -> bool:
         """Whether ``value`` meets the bound."""
@@ -37,7 +44,6 @@ class Target:
 
 TARGETS = (
     Target("http_tier.ratio_vs_bare_wsgi", "health: app / bare WSGI", ">=", 0.6),
-    Target("http_tier.ratio_vs_chalice_local", "health: app / chalice local", ">=", 20.0),
     Target("cached_list.ratio_vs_health", "cached list / health", ">=", 0.4),
     Target("search.items_ratio_10k_vs_1k", "search items read 10k / 1k", "<=", 1.5),
     Target("search.latency_ratio_10k_vs_1k", "search latency 10k / 1k", "<=", 1.5),
@@ -45,6 +51,12 @@ TARGETS = (
     Target("cold_start.ratio_vs_boto3_import", "cold start / boto3 import", "<=", 2.5),
     Target("mix.errors", "mix errors", "<=", 0.0),
     Target("ddb_scans", "Scan requests", "<=", 0.0),
+    # DESIGN.md section 6, v1.1: the native stack's store.
+    Target("mix.p99_ms", "mix p99 ms (nginx, native stack)", "<=", 150.0),
+    Target("mix.ratio_vs_health", "mix req/s / health req/s", ">=", 0.1),
+    Target("store.create_ratio_10k_vs_100", "create latency 10k / 100 tasks", "<=", 1.5),
+    Target("store.list_page_ms", "list page ms (store)", "<=", 15.0),
+    Target("search.emulator_ms_10k", "search ms in the emulator, 10k", "<=", 50.0),
 )
 
 

@@ -8,15 +8,21 @@ HOST             address to bind (default 0.0.0.0 for containers; the native sta
                  passes 127.0.0.1)
 WEB_CONCURRENCY  worker processes (default 2)
 GUNICORN_WORKER_CLASS  ``sync`` (default) or ``gthread``
+GUNICORN_LOG_LEVEL     gunicorn's log level (default info)
+GUNICORN_HOLD_HEAD     ``0`` sends a response's head on its own instead of with its
+                 first body bytes (functions/gunicorn_head.py, installed by the
+                 ``on_starting`` hook below); default on
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 # The app module lives next to this file; gunicorn adds it to sys.path before loading.
-pythonpath = os.path.dirname(os.path.abspath(__file__))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+pythonpath = _HERE
 wsgi_app = "wsgi:application"
 
 # Containers must listen on every interface to be reachable from the load balancer.
@@ -62,69 +68,20 @@ proc_name = "taskapp"
 control_socket_disable = True
 
 
-class _HeldHead:
-    """A response's socket that holds the head back until the first body bytes.
+def on_starting(server: Any) -> None:
+    """In the master, before any worker forks: send each response's head with its body.
 
-    gunicorn writes the status line and headers with one system call and the body with
-    the next. A worker killed between the two leaves nginx with a response head it has
-    already forwarded, so it can no longer retry the request elsewhere and the client gets
-    a truncated reply. Sent together, a crash delivers either nothing (nginx retries the
-    request on another worker) or the whole response. It also saves a system call and a
-    packet per request.
+    See functions/gunicorn_head.py for why. It refuses (with a warning in the error log)
+    gunicorn versions it was not tested on; GUNICORN_HOLD_HEAD=0 turns it off.
     """
-
-    __slots__ = ("_head", "_sock", "_started")
-
-    def __init__(self, sock: Any) -> None:
-        self._sock = sock
-        self._head: bytes | None = None
-        self._started = False
-
-    def sendall(self, data: bytes) -> None:
-        """The first call is the head: hold it. Later calls carry it along."""
-        if not self._started:
-            self._started = True
-            self._head = bytes(data)
-            return
-        if self._head is not None:
-            data, self._head = self._head + data, None
-        self._sock.sendall(data)
-
-    def flush(self) -> None:
-        """Send a head still held (a response without body bytes)."""
-        if self._head is not None:
-            head, self._head = self._head, None
-            self._sock.sendall(head)
-
-    def __getattr__(self, name: str) -> Any:
-        # Any other use of the socket (sendfile, ...) must find the head already sent.
-        self.flush()
-        return getattr(self._sock, name)
-
-
-def _send_head_with_body() -> None:
-    """Patch gunicorn's HTTP/1 response to write head and body with one ``sendall``."""
-    from gunicorn.http.wsgi import Response  # type: ignore[import-untyped, unused-ignore]
-
-    if getattr(Response, "_taskapp_head_with_body", False):
+    if os.environ.get("GUNICORN_HOLD_HEAD", "1") == "0":
+        server.log.info("GUNICORN_HOLD_HEAD=0: response heads are sent on their own")
         return
-    send_headers = Response.send_headers
-    close = Response.close
+    # gunicorn_head.py lives next to this file, which --pythonpath may have left off the
+    # path (the benchmark serves bench/hello.py with these settings); appended, it
+    # shadows nothing.
+    if _HERE not in sys.path:
+        sys.path.append(_HERE)
+    import gunicorn_head
 
-    def patched_send_headers(self: Any) -> None:
-        if not self.headers_sent and not isinstance(self.sock, _HeldHead):
-            self.sock = _HeldHead(self.sock)
-        send_headers(self)
-
-    def patched_close(self: Any) -> None:
-        close(self)
-        if isinstance(self.sock, _HeldHead):
-            self.sock.flush()
-
-    Response.send_headers = patched_send_headers
-    Response.close = patched_close
-    Response._taskapp_head_with_body = True
-
-
-# Applied in the master, so every forked worker has it.
-_send_head_with_body()
+    gunicorn_head.install(server.log)

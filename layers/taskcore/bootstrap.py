@@ -9,6 +9,7 @@ with pieces of their own (a clock, a cache) or skip it and build a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 from pynamodb.connection import Connection
@@ -58,7 +59,6 @@ def build(
     Redis cache of their own."""
     settings = settings or get_settings()
     connection = bind(settings)
-    secret = settings.jwt_secret.get_secret_value()
     redis = cache or Cache(
         settings.redis_url,
         prefix=settings.redis_key_prefix,
@@ -68,7 +68,9 @@ def build(
         settings=settings,
         users=UserRepository(connection),
         tasks=TaskRepository(connection),
-        sessions=SessionRepository(connection),
+        sessions=SessionRepository(
+            connection, timedelta(seconds=settings.refresh_token_ttl_seconds)
+        ),
         notifications=NotificationRepository(connection),
         idempotency=IdempotencyRepository(connection),
         cache=UserCache(redis),
@@ -76,12 +78,12 @@ def build(
         limiter=RateLimiter(redis),
         hasher=PasswordHasher(settings.bcrypt_cost),
         tokens=AccessTokens(
-            secret,
+            settings.signing_keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         ),
-        cursors=CursorCodec(secret),
+        cursors=CursorCodec(settings.cursor_key),
         clock=clock or system_clock,
     )
     return Runtime(deps=deps, connection=connection, redis=redis)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="taskapp:", alias="REDIS_KEY_PREFIX")
     redis_timeout_seconds: float = Field(default=0.05, gt=0, alias="REDIS_TIMEOUT_SECONDS")
     jwt_secret: SecretStr = Field(default=SecretStr(DEV_JWT_SECRET), alias="JWT_SECRET")
+    # Key rotation: several keys, comma separated; the first signs, every one verifies.
+    jwt_secrets: SecretStr | None = Field(default=None, alias="JWT_SECRETS")
+    # Signs list cursors and sync tokens (and derives refresh-token successors): a key of
+    # its own, so rotating the JWT keys never invalidates a client's sync point.
+    cursor_secret: SecretStr | None = Field(default=None, alias="CURSOR_SECRET")
     jwt_issuer: str = Field(default="task-management-backend", alias="JWT_ISSUER")
     jwt_audience: str = Field(default="task-management-clients", alias="JWT_AUDIENCE")
     access_token_ttl_seconds: int = Field(default=900, ge=60, alias="ACCESS_TOKEN_TTL_SECONDS")
@@ -59,15 +65,39 @@ class Settings(BaseSettings):
     def _refuse_weak_production_settings(self) -> Settings:
         if self.stage in _RELAXED_STAGES:
             return self
-        secret = self.jwt_secret.get_secret_value()
-        if secret == DEV_JWT_SECRET or len(secret) < 32:
+        for secret in self.signing_keys:
+            if secret == DEV_JWT_SECRET or len(secret) < 32:
+                raise ConfigurationError(
+                    f"JWT_SECRET (or each of JWT_SECRETS) must be a random value of at least "
+                    f"32 characters in stage {self.stage!r}"
+                )
+        cursor = self.cursor_secret.get_secret_value() if self.cursor_secret else ""
+        if len(cursor) < 32 or cursor in self.signing_keys:
             raise ConfigurationError(
-                f"JWT_SECRET must be set to a random value of at least 32 characters "
-                f"in stage {self.stage!r}"
+                f"CURSOR_SECRET must be a random value of at least 32 characters, other than "
+                f"the JWT keys, in stage {self.stage!r}"
             )
         if self.bcrypt_cost < 10:
             raise ConfigurationError(f"BCRYPT_COST below 10 is refused in stage {self.stage!r}")
         return self
+
+    @property
+    def signing_keys(self) -> list[str]:
+        """The JWT keys: the first signs, every one verifies."""
+        if self.jwt_secrets is not None:
+            keys = [k.strip() for k in self.jwt_secrets.get_secret_value().split(",")]
+            if any(keys):
+                return [k for k in keys if k]
+        return [self.jwt_secret.get_secret_value()]
+
+    @property
+    def cursor_key(self) -> str:
+        """The key of cursors and sync tokens. Without ``CURSOR_SECRET`` (allowed in the
+        local and test stages only) it is derived from the JWT key."""
+        if self.cursor_secret is not None:
+            return self.cursor_secret.get_secret_value()
+        material = f"cursor-key\n{self.signing_keys[-1]}".encode()
+        return hashlib.sha256(material).hexdigest()
 
     def table_name(self, base: str) -> str:
         """The physical DynamoDB table name for a logical table."""

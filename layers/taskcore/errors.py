@@ -47,14 +47,23 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
 
 
+# A reply lists at most this many field errors (DESIGN §3): a body with thousands of
+# unknown keys gets a short answer, not one that grows with the attack.
+MAX_FIELD_ERRORS = 20
+
+
 class ValidationFailed(DomainError):
-    """Well-formed input that breaks the documented rules."""
+    """Well-formed input that breaks the documented rules (the first
+    :data:`MAX_FIELD_ERRORS` of them; ``omitted`` says how many more there were)."""
 
     title = "Validation failed"
 
     def __init__(self, errors: list[FieldError], detail: str = "") -> None:
-        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
+        shown = errors[:MAX_FIELD_ERRORS]
+        self.omitted = len(errors) - len(shown)
+        more = f"; and {self.omitted} more" if self.omitted else ""
+        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in shown) + more)
+        self.errors = shown
 
 
 class Unauthorized(DomainError):

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from taskcore.domain.due import DueDateError, is_valid_timezone, parse_due
-from taskcore.errors import BadRequest, FieldError, ValidationFailed
+from taskcore.errors import MAX_FIELD_ERRORS, BadRequest, FieldError, ValidationFailed
 
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f.]{2,}$")
 READ_ONLY_TASK_FIELDS = frozenset(
@@ -53,7 +53,7 @@ def _due(value: str | None) -> str | None:
     try:
         return parse_due(value).value
     except DueDateError as exc:
-        raise ValueError(str(exc)) from exc
+        raise ValueError(exc.message) from exc
 
 
 def _tags(value: list[str]) -> list[str]:
@@ -121,6 +121,12 @@ class ProfileUpdate(_Strict):
     name: Name | None = None
     timezone: TimeZone | None = None
     reminder_lead_minutes: LeadMinutes | None = None
+
+
+class DeleteAccountRequest(_Strict):
+    """Body of ``DELETE /v1/me``: the password, asked again."""
+
+    password: Password
 
 
 class TaskCreate(_Strict):
@@ -250,8 +256,12 @@ def validate_query(model: type[M], params: dict[str, str]) -> M:
     try:
         return model.model_validate(params)
     except ValidationError as exc:
-        problems = "; ".join(f"{e.field}: {e.message}" for e in map(_field_error, exc.errors()))
-        raise BadRequest(f"Bad query parameter: {problems}") from None
+        errors = [_field_error(e) for e in exc.errors()]
+        problems = "; ".join(f"{e.field}: {e.message}" for e in errors[:MAX_FIELD_ERRORS])
+        more = (
+            f"; and {len(errors) - MAX_FIELD_ERRORS} more" if len(errors) > MAX_FIELD_ERRORS else ""
+        )
+        raise BadRequest(f"Bad query parameter: {problems}{more}") from None
 
 
 class SyncParams(_Strict):

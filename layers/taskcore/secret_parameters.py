@@ -9,6 +9,7 @@ tests) ``JWT_SECRET_PARAMETER`` is unset and nothing changes, and boto3 is not e
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Protocol
@@ -42,12 +43,30 @@ def get_parameter(name: str, client: ParameterClient | None = None) -> str:
 def apply_jwt_secret_parameter(
     environ: MutableMapping[str, str] | None = None, client: ParameterClient | None = None
 ) -> None:
-    """Set ``JWT_SECRET`` from the parameter ``JWT_SECRET_PARAMETER`` names, if that is set and
-    ``JWT_SECRET`` is not (an explicit secret wins). Call before building the settings."""
+    """Set the signing keys from the parameter ``JWT_SECRET_PARAMETER`` names, if that is
+    set and ``JWT_SECRET`` is not (an explicit secret wins). Call before building the
+    settings.
+
+    The parameter holds either one secret (``JWT_SECRET``) or a key ring, the JSON
+    ``{"jwt": ["newest", "older"], "cursor": "..."}`` (``JWT_SECRETS`` and
+    ``CURSOR_SECRET``): what a production stage needs, and what lets the JWT key rotate.
+    """
     environ = os.environ if environ is None else environ
     name = environ.get(PARAMETER_VARIABLE)
-    if name and not environ.get(SECRET_VARIABLE):
-        environ[SECRET_VARIABLE] = get_parameter(name, client)
+    if not name or environ.get(SECRET_VARIABLE):
+        return
+    value = get_parameter(name, client)
+    if not value.lstrip().startswith("{"):
+        environ[SECRET_VARIABLE] = value
+        return
+    try:
+        ring = json.loads(value)
+        jwt_keys = [str(key) for key in ring["jwt"]]
+        cursor = str(ring["cursor"])
+    except (ValueError, KeyError, TypeError):
+        raise ConfigurationError(f"SSM parameter {name} is not a valid key ring") from None
+    environ["JWT_SECRETS"] = ",".join(jwt_keys)
+    environ["CURSOR_SECRET"] = cursor
 
 
 def _ssm_client() -> ParameterClient:

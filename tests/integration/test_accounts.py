@@ -84,13 +84,14 @@ def test_long_passwords_count_every_character(api) -> None:
     _problem(bad, 401)
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(api) -> None:
+def test_refresh_rotates_and_reuse_revokes_the_family(api, clock) -> None:
     session = api.register()
     first = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     assert first.status == 200
     rotated = first.json
     assert rotated["refresh_token"] != session["refresh_token"]
     assert api.request("GET", "/v1/me", token=rotated["access_token"]).status == 200
+    clock.advance(seconds=31)  # past the grace for a client's own concurrent refreshes
     # The spent token comes back: someone else has a copy. The whole family is revoked.
     reuse = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     _problem(reuse, 401)
@@ -185,7 +186,7 @@ def test_delete_account_removes_user_and_tasks(api) -> None:
     session = api.register()
     token = session["access_token"]
     task = api.create(token, title="to go")
-    assert api.request("DELETE", "/v1/me", token=token).status == 204
+    assert api.request("DELETE", "/v1/me", {"password": PASSWORD}, token=token).status == 204
     _problem(api.request("GET", "/v1/me", token=token), 401)
     _problem(api.request("GET", f"/v1/tasks/{task['id']}", token=token), 401)
     login = api.request(
@@ -214,3 +215,57 @@ def test_refresh_tokens_expire(api, clock) -> None:
     _problem(
         api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
     )
+
+
+def test_deleting_the_account_ends_every_session_at_once(api) -> None:
+    session = api.register()
+    email = session["user"]["email"]
+    other = api.request("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    for token in (session["access_token"], other["access_token"]):  # both warm in the cache
+        assert api.request("GET", "/v1/tasks", token=token).status == 200
+    deleted = api.request("DELETE", "/v1/me", {"password": PASSWORD}, token=session["access_token"])
+    assert deleted.status == 204
+    # The other session is refused on every route at once, the list included.
+    for path in ("/v1/tasks", "/v1/me", "/v1/sync", "/v1/notifications"):
+        _problem(api.request("GET", path, token=other["access_token"]), 401)
+    refreshed = api.request("POST", "/v1/auth/refresh", {"refresh_token": other["refresh_token"]})
+    _problem(refreshed, 401)
+
+
+def test_deleting_the_account_needs_its_password(api) -> None:
+    session = api.register()
+    token = session["access_token"]
+    for body in (None, {}, {"password": "not the password"}):
+        _problem(api.request("DELETE", "/v1/me", body, token=token), 401)
+    assert api.request("GET", "/v1/me", token=token).status == 200  # nothing was deleted
+
+
+def test_logout_with_the_refresh_token_alone(api) -> None:
+    session = api.register()
+    reply = api.request("POST", "/v1/auth/logout", {"refresh_token": session["refresh_token"]})
+    assert reply.status == 204
+    _problem(api.request("GET", "/v1/me", token=session["access_token"]), 401)
+    again = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
+    _problem(again, 401)
+    forged = session["refresh_token"][:-4] + "AAAA"
+    _problem(api.request("POST", "/v1/auth/logout", {"refresh_token": forged}), 401)
+    _problem(api.request("POST", "/v1/auth/logout"), 401)  # neither credential
+
+
+def test_two_refreshes_with_one_token_within_30_s_get_the_same_session(api, clock) -> None:
+    # A mobile app resuming on two threads presents the same refresh token twice.
+    session = api.register()
+    body = {"refresh_token": session["refresh_token"]}
+    first = api.request("POST", "/v1/auth/refresh", body)
+    clock.advance(seconds=29)
+    second = api.request("POST", "/v1/auth/refresh", body)
+    assert first.status == second.status == 200
+    assert first.json["refresh_token"] == second.json["refresh_token"]
+    for reply in (first, second):
+        assert api.request("GET", "/v1/me", token=reply.json["access_token"]).status == 200
+    # The shared successor works once, like any refresh token.
+    successor = {"refresh_token": first.json["refresh_token"]}
+    assert api.request("POST", "/v1/auth/refresh", successor).status == 200
+    clock.advance(seconds=2)  # 31 s after the first use: a reuse now revokes the family
+    _problem(api.request("POST", "/v1/auth/refresh", body), 401)
+    _problem(api.request("GET", "/v1/me", token=second.json["access_token"]), 401)

@@ -99,3 +99,23 @@ def test_limits_hold_in_each_worker_when_redis_is_down(api_without_redis) -> Non
     _assert_limited(
         api.request("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}), 15 * 60
     )
+
+
+def test_failing_on_purpose_from_elsewhere_cannot_lock_the_owner_out(deps) -> None:
+    owner_device, attacker = _from("198.51.100.77"), _from("203.0.113.77")
+    email = owner_device.register()["user"]["email"]
+    statuses = [_login(attacker, email, "wrong password") for _ in range(11)]
+    assert statuses == [401] * 10 + [429]  # the attacker's address is stopped...
+    assert _login(owner_device, email, PASSWORD) == 200  # ...the owner's is not
+
+
+def test_a_login_rehashes_the_password_at_the_configured_cost(api, deps) -> None:
+    from taskcore.auth import PasswordHasher
+
+    session = api.register()
+    user_id, email = session["user"]["id"], session["user"]["email"]
+    assert deps.users.get(user_id).password_hash.startswith("$2b$04$")
+    deps.hasher = PasswordHasher(5)  # the operator raised BCRYPT_COST
+    assert _login(api, email, PASSWORD) == 200
+    assert deps.users.get(user_id).password_hash.startswith("$2b$05$")
+    assert _login(api, email, PASSWORD) == 200  # and the new hash verifies

@@ -4,7 +4,7 @@ import pytest
 
 from taskcore.config import Settings
 from taskcore.cursors import CursorCodec, Position
-from taskcore.errors import BadRequest, ConfigurationError, ValidationFailed
+from taskcore.errors import BadRequest, ConfigurationError, Unauthorized, ValidationFailed
 from taskcore.schemas import (
     ListParams,
     RegisterRequest,
@@ -104,4 +104,35 @@ def test_production_refuses_a_missing_or_default_secret() -> None:
         Settings(TASKAPP_STAGE="dev", JWT_SECRET="short")
     with pytest.raises(ConfigurationError):
         Settings(TASKAPP_STAGE="prod", JWT_SECRET="x" * 40, BCRYPT_COST=4)
-    assert Settings(TASKAPP_STAGE="prod", JWT_SECRET="x" * 40, BCRYPT_COST=12).bcrypt_cost == 12
+    good = {"JWT_SECRET": "x" * 40, "CURSOR_SECRET": "c" * 40}
+    assert Settings(TASKAPP_STAGE="prod", BCRYPT_COST=12, **good).bcrypt_cost == 12
+    # Cursors and sync tokens have a key of their own in production.
+    with pytest.raises(ConfigurationError, match="CURSOR_SECRET"):
+        Settings(TASKAPP_STAGE="prod", JWT_SECRET="x" * 40, BCRYPT_COST=12)
+    with pytest.raises(ConfigurationError, match="CURSOR_SECRET"):
+        Settings(TASKAPP_STAGE="prod", JWT_SECRET="x" * 40, CURSOR_SECRET="x" * 40)
+    with pytest.raises(ConfigurationError, match="JWT_SECRETS"):
+        Settings(TASKAPP_STAGE="prod", JWT_SECRETS="y" * 40 + ",short", CURSOR_SECRET="c" * 40)
+
+
+def test_a_jwt_key_rotation_keeps_sessions_and_sync_points() -> None:
+    from datetime import UTC, datetime
+
+    from taskcore.auth import AccessTokens
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    old = Settings(TASKAPP_STAGE="test", JWT_SECRETS="k1" * 20, CURSOR_SECRET="c" * 40)
+    new = Settings(TASKAPP_STAGE="test", JWT_SECRETS="k2" * 20 + "," + "k1" * 20,
+                   CURSOR_SECRET="c" * 40)
+    done = Settings(TASKAPP_STAGE="test", JWT_SECRETS="k2" * 20, CURSOR_SECRET="c" * 40)
+    def tokens(s: Settings) -> AccessTokens:
+        return AccessTokens(s.signing_keys, issuer="i", audience="a", ttl_seconds=900)
+    issued = tokens(old).issue("u1", "f1", now)
+    assert tokens(new).verify(issued, now).user_id == "u1"  # the old key still verifies
+    fresh = tokens(new).issue("u1", "f1", now)
+    assert tokens(done).verify(fresh, now).user_id == "u1"  # signed by the new key
+    with pytest.raises(Unauthorized):
+        tokens(done).verify(issued, now)  # the retired key no longer verifies
+    # Cursors and sync tokens never depended on the JWT keys.
+    sealed = CursorCodec(old.cursor_key).seal("sync", {"s": 1})
+    assert CursorCodec(done.cursor_key).unseal("sync", sealed) == {"s": 1}

@@ -78,3 +78,15 @@ def test_the_default_client_reads_ssm_through_boto3(monkeypatch: pytest.MonkeyPa
         environ = {"JWT_SECRET_PARAMETER": "/p"}
         secrets.apply_jwt_secret_parameter(environ)
     assert environ.get("JWT_SECRET") == "from-ssm"
+
+
+def test_a_key_ring_parameter_sets_the_rotating_keys_and_the_cursor_key() -> None:
+    ring = '{"jwt": ["' + "n" * 40 + '", "' + "o" * 40 + '"], "cursor": "' + "c" * 40 + '"}'
+    environ = {"JWT_SECRET_PARAMETER": "/ring"}
+    secrets.apply_jwt_secret_parameter(environ, FakeSsm({"/ring": ring}))
+    assert environ["JWT_SECRETS"] == "n" * 40 + "," + "o" * 40
+    assert environ["CURSOR_SECRET"] == "c" * 40
+    assert "JWT_SECRET" not in environ
+    with pytest.raises(ConfigurationError, match="key ring"):
+        secrets.apply_jwt_secret_parameter({"JWT_SECRET_PARAMETER": "/bad"},
+                                           FakeSsm({"/bad": '{"jwt": "x"}'}))

@@ -18,8 +18,14 @@ else:
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "POST", "/v1/auth/logout", Operation("Log out", 204, "LogoutRequest"))
+@endpoint(
+    bp,
+    "POST",
+    "/v1/auth/logout",
+    Operation("Log out", 204, "LogoutRequest", auth=False, errors=(401,)),
+)
 def logout(call: Call) -> Response:
-    """End the session: its access token and refresh family stop working."""
-    accounts.logout(call.deps, call.claims, call.json(optional=True))
+    """End the session: its access token and refresh family stop working. The access
+    token or the refresh token alone is enough."""
+    accounts.logout(call.deps, call.header("Authorization"), call.json(optional=True))
     return no_content()

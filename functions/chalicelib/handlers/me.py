@@ -35,8 +35,9 @@ def update_me(call: Call) -> Response:
     return reply(accounts.update_profile(call.deps, call.claims, call.json()))
 
 
-@endpoint(bp, "DELETE", "/v1/me", Operation("Delete the account", 204))
+@endpoint(bp, "DELETE", "/v1/me", Operation("Delete the account", 204, "DeleteAccountRequest"))
 def delete_me(call: Call) -> Response:
-    """Delete the account with its tasks."""
-    accounts.delete_account(call.deps, call.claims)
+    """Delete the account with its lists, tasks and notifications; every session of it
+    ends at once. The password is asked again (401 without it)."""
+    accounts.delete_account(call.deps, call.claims, call.json(optional=True), client=call.client_ip)
     return no_content()

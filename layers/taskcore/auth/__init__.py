@@ -8,6 +8,7 @@ from taskcore.auth.tokens import (
     AccessTokens,
     new_refresh_token,
     split_refresh_token,
+    successor_refresh_token,
     token_digest,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "PasswordHasher",
     "new_refresh_token",
     "split_refresh_token",
+    "successor_refresh_token",
     "token_digest",
 ]

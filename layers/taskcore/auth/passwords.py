@@ -36,6 +36,12 @@ class PasswordHasher:
         matched = bcrypt.checkpw(_prehash(password), target)
         return matched and hashed is not None
 
+    def needs_rehash(self, hashed: str) -> bool:
+        """True when ``hashed`` was made at another cost than the configured one (the
+        cost is the two digits after the scheme: ``$2b$12$...``)."""
+        parts = hashed.split("$")
+        return len(parts) < 4 or parts[2] != f"{self._cost:02d}"
+
     def _dummy_hash(self) -> bytes:
         with self._lock:
             if self._dummy is None:

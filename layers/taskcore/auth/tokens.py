@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,11 +32,27 @@ class AccessClaims:
     expires_at: int
 
 
-class AccessTokens:
-    """Issues and verifies access tokens."""
+def key_id(secret: str) -> str:
+    """The ``kid`` of a key: names it in token headers without revealing it."""
+    return hashlib.sha256(b"kid\n" + secret.encode()).hexdigest()[:12]
 
-    def __init__(self, secret: str, issuer: str, audience: str, ttl_seconds: int) -> None:
-        self._secret = secret
+
+class AccessTokens:
+    """Issues and verifies access tokens.
+
+    Several keys may be given (key rotation): the first signs, with its ``kid`` in the
+    header; a token verifies with the key its ``kid`` names, so adding a new first key
+    logs nobody out, and a retired key stops verifying when it is removed.
+    """
+
+    def __init__(
+        self, secret: str | Sequence[str], issuer: str, audience: str, ttl_seconds: int
+    ) -> None:
+        keys = [secret] if isinstance(secret, str) else list(secret)
+        if not keys:
+            raise ValueError("at least one signing key is required")
+        self._secret = keys[0]
+        self._keys = {key_id(key): key for key in keys}
         self._issuer = issuer
         self._audience = audience
         self.ttl_seconds = ttl_seconds
@@ -52,7 +71,9 @@ class AccessTokens:
             "jti": secrets.token_urlsafe(16),
             "fid": family_id,
         }
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return jwt.encode(
+            claims, self._secret, algorithm=ALGORITHM, headers={"kid": key_id(self._secret)}
+        )
 
     def verify(self, token: str, now: datetime) -> AccessClaims:
         """The claims of a valid token; :class:`Unauthorized` for anything else.
@@ -84,9 +105,16 @@ class AccessTokens:
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            # Tokens from before key ids were added carry none: the signing key checks them.
+            key = self._keys.get(kid) if isinstance(kid, str) else None
+            if kid is None:
+                key = self._secret
+            if key is None:
+                raise Unauthorized("The access token is invalid")
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._secret,
+                key,
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
@@ -101,6 +129,16 @@ class AccessTokens:
 def new_refresh_token(user_id: str, family_id: str) -> str:
     """An opaque refresh token; its parts let one request fetch everything it needs."""
     return f"{user_id}.{family_id}.{secrets.token_urlsafe(32)}"
+
+
+def successor_refresh_token(token: str, key: str) -> str:
+    """The token that replaces ``token`` when it is spent: derived from it with the
+    server's key, so a client that presents the same token twice (two threads resuming
+    at once) gets the same successor both times, while nothing but its digest is stored."""
+    user_id, family_id = split_refresh_token(token)
+    mac = hmac.new(key.encode(), b"refresh-successor\n" + token.encode(), hashlib.sha256)
+    secret = base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+    return f"{user_id}.{family_id}.{secret}"
 
 
 def split_refresh_token(token: str) -> tuple[str, str]:

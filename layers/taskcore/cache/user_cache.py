@@ -64,13 +64,27 @@ class UserCache:
         """Cache text read at ``generation``."""
         self.cache.set(f"u:{user_id}:{name}", f"{generation}|{text}", ENTRY_TTL_SECONDS)
 
-    def session_live(self, family_id: str) -> bool:
-        """True when a recent check found the refresh family live."""
-        return self.cache.get(f"fam:{family_id}") == b"live"
+    # A family's "live" mark holds the user's session generation when it was made, so
+    # that ending all of a user's sessions (one INCR) unmarks every family at once.
 
-    def remember_session_live(self, family_id: str) -> None:
+    def session_live(self, user_id: str, family_id: str) -> bool:
+        """True when a recent check found the user's refresh family live."""
+        values = self.cache.get_many(f"sgen:{user_id}", f"fam:{family_id}")
+        if values is None or values[1] is None:
+            return False
+        return values[1] == (values[0] or b"0")
+
+    def remember_session_live(self, user_id: str, family_id: str) -> None:
         """Remember for a few seconds that the family is live."""
-        self.cache.set(f"fam:{family_id}", "live", SESSION_TTL_SECONDS)
+        values = self.cache.get_many(f"sgen:{user_id}")
+        if values is None:
+            return
+        generation = (values[0] or b"0").decode()
+        self.cache.set(f"fam:{family_id}", generation, SESSION_TTL_SECONDS)
+
+    def forget_sessions(self, user_id: str) -> None:
+        """Drop the memory of every family of the user at once."""
+        self.cache.incr(f"sgen:{user_id}", GENERATION_TTL_SECONDS)
 
     def forget_session(self, family_id: str) -> None:
         """Drop the memory of a family (on revocation, before answering)."""

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from taskcore.clock import format_instant, sort_key
+from taskcore.errors import FieldError, ValidationFailed
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(
@@ -24,8 +25,13 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(9998, 12, 31)
 
 
-class DueDateError(ValueError):
-    """A due date (or a bound) that the contract does not accept."""
+class DueDateError(ValidationFailed):
+    """A due date (or a bound) that the contract does not accept: a domain error (422
+    unless the caller knows better), never an unexpected one."""
+
+    def __init__(self, message: str, field: str = "due_at") -> None:
+        super().__init__([FieldError(field, message)])
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,11 @@ def parse_instant(raw: str) -> datetime:
     except ValueError as exc:
         raise DueDateError("not a valid date-time") from exc
     _in_range(moment.date())
-    return moment.astimezone(UTC)
+    utc = moment.astimezone(UTC)
+    # The stored form is UTC: its date must be in range too, or an instant accepted in
+    # its own offset would be refused when read back (1900-01-01T00:30:00+01:00).
+    _in_range(utc.date())
+    return utc
 
 
 def start_of_day(day: date, timezone: str) -> datetime:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from taskcore.auth import AccessClaims, new_refresh_token, split_refresh_token, token_digest
+from taskcore.auth import (
+    AccessClaims,
+    new_refresh_token,
+    split_refresh_token,
+    successor_refresh_token,
+    token_digest,
+)
 from taskcore.clock import format_instant
 from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable, Unauthorized
@@ -21,8 +27,11 @@ from taskcore.schemas import (
 )
 from taskcore.services import limits
 from taskcore.services.deps import Deps
+from taskcore.services.ports import RefreshState
 
 _PROFILE_RETRIES = 5
+# How long a spent refresh token still yields the session it was spent for.
+REFRESH_GRACE = timedelta(seconds=30)
 
 
 def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
@@ -30,8 +39,8 @@ def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]
 
     ``client`` is the caller's network address, for the per-address limit.
     """
+    limits.check_registration(deps, client)  # before any work on the body
     request = validate(RegisterRequest, body)
-    limits.check_registration(deps, client)
     now = deps.clock()
     stamp = format_instant(now)
     user = User(
@@ -54,52 +63,97 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     Unknown e-mail and wrong password are refused alike, after the same bcrypt work.
     Attempts are limited per account and per ``client`` address before any of that work.
     """
+    limits.check_login_client(deps, client)  # before any work on the body
     request = validate(LoginRequest, body)
-    limits.check_login(deps, client, request.email)
+    limits.check_login_account(deps, request.email, client)
     user = deps.users.get_by_email(request.email)
     if not deps.hasher.verify(request.password, user.password_hash if user else None):
         raise Unauthorized("Wrong e-mail or password")
     assert user is not None  # verify() is never true without a stored hash
-    limits.login_succeeded(deps, request.email)
+    limits.login_succeeded(deps, request.email, client)
+    if deps.hasher.needs_rehash(user.password_hash):
+        user = _rehashed(deps, user, request.password)
     return _start_session(deps, user)
+
+
+def _rehashed(deps: Deps, user: User, password: str) -> User:
+    """The account with its password hashed at the configured cost (raised or lowered
+    since it was stored). The one moment the password is known; a concurrent change of
+    the account wins, and the next login tries again."""
+    updated = replace(user, password_hash=deps.hasher.hash(password))
+    return updated if deps.users.update_profile(user, updated) else user
 
 
 def refresh(deps: Deps, body: Any) -> dict[str, Any]:
     """Spend a refresh token for a new session in the same family.
 
-    A token presented a second time revokes its family: whoever holds either copy is
-    logged out, which is the safe reading of a leaked token.
+    Presented again within :data:`REFRESH_GRACE` (a client resuming on two threads),
+    it gets the same new session. Later, it revokes its family: whoever holds either
+    copy is logged out, which is the safe reading of a leaked token.
     """
     request = validate(RefreshRequest, body)
     user_id, family_id = split_refresh_token(request.refresh_token)
     digest = token_digest(request.refresh_token)
+    successor = successor_refresh_token(request.refresh_token, deps.settings.cursor_key)
     now = deps.clock()
     state = deps.sessions.read(user_id, family_id, digest, now)
     if not state.token_known or state.family_revoked or state.owner is None:
         raise Unauthorized("The refresh token is invalid or expired")
-    if state.token_spent:
-        _revoke(deps, family_id, user_id)
-        raise Unauthorized("The refresh token was already used; the session is revoked")
-    successor = new_refresh_token(user_id, family_id)
-    ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
-    if not deps.sessions.rotate(user_id, family_id, digest, token_digest(successor), now, ttl):
-        _revoke(deps, family_id, user_id)
-        raise Unauthorized("The refresh token was already used; the session is revoked")
-    return _session_reply(deps, state.owner, family_id, successor)
+    if not state.token_spent:
+        ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
+        if deps.sessions.rotate(user_id, family_id, digest, token_digest(successor), now, ttl):
+            return _session_reply(deps, state.owner, family_id, successor)
+        state = deps.sessions.read(user_id, family_id, digest, now)  # the twin won the race
+    if _within_grace(state, token_digest(successor), now) and state.owner is not None:
+        return _session_reply(deps, state.owner, family_id, successor)
+    _revoke(deps, family_id, user_id)
+    raise Unauthorized("The refresh token was already used; the session is revoked")
 
 
-def logout(deps: Deps, claims: AccessClaims, body: Any) -> None:
-    """Revoke the session's refresh family (and so its access tokens), and the family of
-    a refresh token given in the body when it belongs to the same user."""
+def _within_grace(state: RefreshState, successor_digest: str, now: datetime) -> bool:
+    return (
+        state.token_spent
+        and not state.family_revoked
+        and state.spent_at is not None
+        and now - state.spent_at <= REFRESH_GRACE
+        and state.successor_digest == successor_digest
+    )
+
+
+def logout(deps: Deps, authorization: str | None, body: Any) -> None:
+    """End a session: the access token's refresh family (and so its access tokens), and
+    the family of a refresh token given in the body.
+
+    Either credential is enough (a client whose access token expired logs out with its
+    refresh token alone). With both, a refresh token of another user is ignored.
+    """
     request = validate(LogoutRequest, body if body is not None else {})
-    _revoke(deps, claims.family_id, claims.user_id)
-    if request.refresh_token:
-        try:
-            owner, family_id = split_refresh_token(request.refresh_token)
-        except Unauthorized:
-            return
-        if owner == claims.user_id and family_id != claims.family_id:
-            _revoke(deps, family_id, claims.user_id)
+    claims = None
+    if authorization or not request.refresh_token:
+        claims = authenticate(deps, authorization)
+        _revoke(deps, claims.family_id, claims.user_id)
+    if not request.refresh_token:
+        return
+    if claims is None:
+        owner, family_id = _genuine_family(deps, request.refresh_token)
+        _revoke(deps, family_id, owner)
+        return
+    try:
+        owner, family_id = split_refresh_token(request.refresh_token)
+    except Unauthorized:
+        return
+    if owner == claims.user_id and family_id != claims.family_id:
+        _revoke(deps, family_id, claims.user_id)
+
+
+def _genuine_family(deps: Deps, refresh_token: str) -> tuple[str, str]:
+    """``(user id, family id)`` of a refresh token this service issued (spent or not);
+    :class:`Unauthorized` otherwise."""
+    user_id, family_id = split_refresh_token(refresh_token)
+    state = deps.sessions.read(user_id, family_id, token_digest(refresh_token), deps.clock())
+    if not state.token_known:
+        raise Unauthorized("The refresh token is invalid or expired")
+    return user_id, family_id
 
 
 def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
@@ -111,11 +165,11 @@ def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
         raise Unauthorized("Use the Bearer authentication scheme")
     claims = deps.tokens.verify(token.strip(), deps.clock())
     cache = deps.cache
-    if cache.session_live(claims.family_id):
+    if cache.session_live(claims.user_id, claims.family_id):
         return claims
-    if deps.sessions.is_family_revoked(claims.family_id, deps.clock()):
+    if deps.sessions.is_family_revoked(claims.user_id, claims.family_id, deps.clock()):
         raise Unauthorized("The session has been revoked")
-    cache.remember_session_live(claims.family_id)
+    cache.remember_session_live(claims.user_id, claims.family_id)
     return claims
 
 
@@ -145,14 +199,29 @@ def update_profile(deps: Deps, claims: AccessClaims, body: Any) -> dict[str, Any
     raise DependencyUnavailable("The account is being changed concurrently; retry")
 
 
-def delete_account(deps: Deps, claims: AccessClaims) -> None:
-    """Delete the account, its tasks and sessions."""
+def delete_account(deps: Deps, claims: AccessClaims, body: Any, client: str | None = None) -> None:
+    """Delete the account, its tasks and sessions, once the caller has given the
+    password again: a stolen access token alone cannot destroy an account. Guesses
+    count against the account's login limit."""
     user = deps.users.require(claims.user_id)
+    password = body.get("password") if isinstance(body, dict) else None
+    limits.check_login_account(deps, user.email, client)
+    if not isinstance(password, str) or not deps.hasher.verify(password, user.password_hash):
+        raise Unauthorized("The password is required and must be the account's")
+    limits.login_succeeded(deps, user.email, client)
+    # Sessions first: from here on every route refuses the account's tokens, even while
+    # the rest is being deleted (and if the deletion fails half-way).
+    _end_all_sessions(deps, user.id)
     deps.tasks.delete_everything(user.id)
     deps.notifications.delete_everything(user.id)
     deps.users.delete(user)
     deps.cache.bump(user.id)
-    _revoke(deps, claims.family_id, claims.user_id)
+
+
+def _end_all_sessions(deps: Deps, user_id: str, keep_family: str | None = None) -> None:
+    # The durable mark first: once it is written, a cache miss anywhere sees it.
+    deps.sessions.end_all(user_id, deps.clock(), keep_family)
+    deps.cache.forget_sessions(user_id)
 
 
 def _revoke(deps: Deps, family_id: str, user_id: str) -> None:

@@ -2,10 +2,12 @@
 
 * Login, per client address: every attempt counts, so one address cannot try many
   accounts quickly (credential stuffing).
-* Login, per account: attempts since the last successful login count, so a slow
-  attack spread over many addresses still gets few guesses per account. The count is
-  taken before the password is checked and whether or not the account exists, so the
-  limit itself reveals nothing about which addresses are registered.
+* Login, per account and client address: attempts since the last successful login
+  count, so an address gets few guesses at one account. Counted per address, not per
+  account alone, so that nobody can lock the owner out by failing on purpose from
+  elsewhere (the owner's own address keeps its own count). The count is taken before
+  the password is checked and whether or not the account exists, so the limit itself
+  reveals nothing about which addresses are registered.
 * Registration, per client address: bounds account spam and probing which e-mail
   addresses are registered (the 409 on a taken address).
 
@@ -19,19 +21,26 @@ from taskcore.services.deps import Deps
 from taskcore.services.ports import Limit
 
 
-def check_login(deps: Deps, client: str | None, email: str) -> None:
-    """Count a login attempt; :class:`~taskcore.errors.RateLimited` when over a limit.
-
-    ``email`` is the normalised address; ``client`` the caller's address, when known.
-    """
+def check_login_client(deps: Deps, client: str | None) -> None:
+    """Count a login attempt from ``client`` (the caller's address, when known);
+    :class:`~taskcore.errors.RateLimited` when over the limit. Checked before the body
+    is even validated."""
     if client:
         deps.limiter.hit(_login_per_client(deps), client)
-    deps.limiter.hit(_login_per_account(deps), email)
 
 
-def login_succeeded(deps: Deps, email: str) -> None:
-    """The account proved its password: its failure count starts over."""
-    deps.limiter.reset(_login_per_account(deps), email)
+def check_login_account(deps: Deps, email: str, client: str | None) -> None:
+    """Count a login attempt at the account of ``email`` (normalised) from ``client``."""
+    deps.limiter.hit(_login_per_account(deps), _account_subject(email, client))
+
+
+def login_succeeded(deps: Deps, email: str, client: str | None) -> None:
+    """The account proved its password from ``client``: that count starts over."""
+    deps.limiter.reset(_login_per_account(deps), _account_subject(email, client))
+
+
+def _account_subject(email: str, client: str | None) -> str:
+    return f"{email}\n{client or '-'}"
 
 
 def check_registration(deps: Deps, client: str | None) -> None:

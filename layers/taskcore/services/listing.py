@@ -80,7 +80,7 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
         due_from = _bound(params.due_from, timezone, upper=False)
         due_until = _bound(params.due_until, timezone, upper=True)
     except DueDateError as exc:
-        raise BadRequest(f"Bad query parameter: due range: {exc}") from None
+        raise BadRequest(f"Bad query parameter: due range: {exc.message}") from None
     if due_from and due_until and due_from > due_until:
         raise BadRequest("Bad query parameter: due_from is after due_until")
     return ListQuery(

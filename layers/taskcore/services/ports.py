@@ -145,6 +145,9 @@ class RefreshState:
     token_spent: bool
     family_revoked: bool
     owner: User | None
+    # When the token was spent, and the digest of the successor it was spent for.
+    spent_at: datetime | None = None
+    successor_digest: str | None = None
 
 
 class SessionStore(Protocol):
@@ -176,8 +179,13 @@ class SessionStore(Protocol):
         """Mark a family revoked (idempotent); only the owner's families are touched."""
         ...
 
-    def is_family_revoked(self, family_id: str, now: datetime) -> bool:
-        """True when the family is revoked, expired or unknown."""
+    def end_all(self, user_id: str, now: datetime, keep_family: str | None = None) -> None:
+        """End every family of the user started by ``now`` (but ``keep_family``)."""
+        ...
+
+    def is_family_revoked(self, user_id: str, family_id: str, now: datetime) -> bool:
+        """True when the family is revoked, ended with all the user's sessions, expired
+        or unknown: one read."""
         ...
 
 
@@ -286,16 +294,20 @@ class Cache(Protocol):
         """Cache text read at ``generation``."""
         ...
 
-    def session_live(self, family_id: str) -> bool:
-        """True when a recent check found the refresh family live."""
+    def session_live(self, user_id: str, family_id: str) -> bool:
+        """True when a recent check found the user's refresh family live."""
         ...
 
-    def remember_session_live(self, family_id: str) -> None:
+    def remember_session_live(self, user_id: str, family_id: str) -> None:
         """Remember for a few seconds that the family is live."""
         ...
 
     def forget_session(self, family_id: str) -> None:
         """Drop the memory of a family (on revocation, before answering)."""
+        ...
+
+    def forget_sessions(self, user_id: str) -> None:
+        """Drop the memory of every family of the user at once."""
         ...
 
 

@@ -38,7 +38,10 @@ class SyncPage:
 class _Since:
     seq: int
     issued: int  # epoch seconds when the token was handed out
-    initial: bool  # still paging through the first full download
+    # While a first full download pages: the user's last change number when it began.
+    # Deletions up to it are of tasks the client never received, so they are not sent;
+    # later ones may be of tasks sent on an earlier page, so they are.
+    download_base: int | None
 
 
 def changes_since(deps: Deps, user_id: str, raw_params: dict[str, str]) -> SyncPage:
@@ -48,7 +51,8 @@ def changes_since(deps: Deps, user_id: str, raw_params: dict[str, str]) -> SyncP
     if params.since:
         since = _decode(deps, params.since, user_id)
     else:
-        since = _Since(seq=0, issued=epoch_seconds(now), initial=True)
+        began = deps.users.require(user_id).change_seq
+        since = _Since(seq=0, issued=epoch_seconds(now), download_base=began)
     if epoch_seconds(now) - since.issued > TOMBSTONE_RETENTION.total_seconds():
         raise Gone("This sync point is older than the 30 days deletions are kept; sync anew")
     changes: list[dict[str, Any]] = []
@@ -60,10 +64,14 @@ def changes_since(deps: Deps, user_id: str, raw_params: dict[str, str]) -> SyncP
             break
         last_seq = change.seq
         entry = change.entry
-        if isinstance(entry, Tombstone) and (since.initial or entry.expired(now)):
-            continue  # a fresh download has nothing to delete; expired ones are gone
+        base = since.download_base
+        if isinstance(entry, Tombstone) and base is not None and change.seq <= base:
+            continue  # deleted before the download began: the client never had it
+        # Every other tombstone is sent, expired or not: it is newer than a token that
+        # was accepted (younger than the retention), so it may not be skipped.
         changes.append(entry.to_public())
-    token = {"u": user_id, "s": last_seq, "t": epoch_seconds(now), "i": since.initial and has_more}
+    still_downloading = since.download_base if has_more else None
+    token = {"u": user_id, "s": last_seq, "t": epoch_seconds(now), "b": still_downloading}
     return SyncPage(changes, next_since=deps.cursors.seal(_PURPOSE, token), has_more=has_more)
 
 
@@ -72,4 +80,7 @@ def _decode(deps: Deps, token: str, user_id: str) -> _Since:
     seq, issued = payload.get("s"), payload.get("t")
     if payload.get("u") != user_id or not isinstance(seq, int) or not isinstance(issued, int):
         raise BadRequest("The since token is invalid")
-    return _Since(seq=seq, issued=issued, initial=bool(payload.get("i")))
+    base = payload.get("b")
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+        raise BadRequest("The since token is invalid")
+    return _Since(seq=seq, issued=issued, download_base=base)

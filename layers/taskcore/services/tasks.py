@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from taskcore.domain.due import parse_due
+from taskcore.domain.due import Due, is_calendar_date
 from taskcore.domain.task import Priority, Task, TaskChanges, apply_changes, new_task
 from taskcore.errors import (
     DependencyUnavailable,
@@ -133,7 +133,8 @@ def _changes(values: dict[str, Any], present: set[str]) -> TaskChanges:
     return TaskChanges(
         title=values["title"] if "title" in present else None,
         description=values["description"] if "description" in present else None,
-        due=parse_due(due_value) if due_given and due_value is not None else None,
+        # Already parsed and normalised by the request schema: parsed once.
+        due=Due(due_value, is_calendar_date(due_value)) if due_given and due_value else None,
         clear_due=due_given and due_value is None,
         priority=Priority(values["priority"]) if values.get("priority") else None,
         tags=tuple(values["tags"]) if "tags" in present and values["tags"] is not None else None,

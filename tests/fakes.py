@@ -1,0 +1,925 @@
+"""In-memory fakes of the service layer's ports (:mod:`taskcore.services.ports`).
+
+One class per port, each matching what its real adapter (``taskcore/repositories/*.py``,
+``taskcore/cache/``) lets a caller observe: the same conditions, the same bookkeeping
+(change sequence, task count, tombstones, search entries, pending reminders), the same
+orders and page keys, and the same lazy treatment of expired items. What they do not
+model is concurrency between processes: a test stages a lost race with the hooks the
+fakes offer (``before_write``, ``fail_next``, ...).
+
+The fakes share state the way the tables do: :class:`FakeTasks` advances the account
+counters kept by :class:`FakeUsers`, and :class:`FakeNotifications` reads and updates
+the task items of :class:`FakeTasks` (the due-date job's index lives on the tasks table).
+
+:func:`fake_deps` wires them into a :class:`~taskcore.services.deps.Deps` with the real
+pure helpers (bcrypt at cost 4, JWTs and cursors signed with a test secret).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import SecretStr
+
+from support import FakeClock
+from taskcore.auth import AccessTokens, PasswordHasher
+from taskcore.clock import epoch_seconds, expired, format_instant
+from taskcore.config import Settings
+from taskcore.cursors import CursorCodec
+from taskcore.domain.changes import TOMBSTONE_RETENTION, Change, Tombstone
+from taskcore.domain.listing import Segment
+from taskcore.domain.notification import Notification
+from taskcore.domain.reminders import DueReminder, Kind, Pending, next_reminder
+from taskcore.domain.search import index_prefixes
+from taskcore.domain.task import Task
+from taskcore.domain.user import User
+from taskcore.errors import Conflict, RateLimited
+from taskcore.services import accounts
+from taskcore.services.deps import Deps
+from taskcore.services.ports import (
+    Cache,
+    Claim,
+    Clock,
+    IdempotencyRecord,
+    IdempotencyStore,
+    Limit,
+    Limiter,
+    NotificationStore,
+    PageKey,
+    RefreshState,
+    SessionStore,
+    TaskStore,
+    TaskWrite,
+    UserStore,
+    WriteOutcome,
+)
+
+T = TypeVar("T")
+
+TEST_SECRET = "unit-test-secret-not-for-production-0123456789"
+
+# Copies of adapter constants (the fakes do not import the adapters);
+# tests/unit/test_services_fakes.py checks that they still agree.
+NOTIFICATION_RETENTION = timedelta(days=30)  # taskcore.storage.tables
+CACHE_ENTRY_TTL = timedelta(seconds=60)  # taskcore.cache.user_cache.ENTRY_TTL_SECONDS
+SESSION_MEMORY_TTL = timedelta(seconds=30)  # taskcore.cache.user_cache.SESSION_TTL_SECONDS
+
+LIVE = "T#"  # sort-key prefix of a live task (taskcore.repositories.tasks.LIVE)
+
+
+def ttl(moment: datetime) -> datetime:
+    """``moment`` as a DynamoDB TTL attribute keeps it: whole epoch seconds, in UTC.
+
+    PynamoDB's ``TTLAttribute`` drops the fraction, so an item read back expires up to a
+    second earlier than the moment it was given; the fakes store the same value.
+    """
+    return datetime.fromtimestamp(epoch_seconds(moment), UTC)
+
+
+def notification_id(task_id: str, kind: Kind, due_at: str) -> str:
+    """The one id a notification of this kind, task and due date can have.
+
+    The rule of ``taskcore.repositories.notifications.notification_id``, restated here
+    so that the fakes do not depend on the adapters (a parity test compares the two).
+    """
+    digest = hashlib.sha256(due_at.encode()).hexdigest()[:10]
+    return f"{task_id}.{kind.value}.{digest}"
+
+
+def _pages(rows: list[T], page_size: int | None, on_page: Callable[[int], None]) -> Iterator[T]:
+    """Yield ``rows`` a page at a time, reporting each page's size when it is fetched,
+    as a DynamoDB ``Query`` reads (and bills) a whole page even if the caller stops."""
+    size = page_size or max(len(rows), 1)
+    for first in range(0, len(rows), size):
+        page = rows[first : first + size]
+        on_page(len(page))
+        yield from page
+
+
+# --------------------------------------------------------------------------- users
+
+
+class FakeUsers(UserStore):
+    """Accounts, stored as the ``users`` table does: the account item (``USER#<id>``) and
+    the e-mail item (``EMAIL#<email>``), each a full copy of the profile.
+
+    Task writes advance ``change_seq`` and ``task_count`` on the account item only (see
+    :meth:`set_counters`), so :meth:`get_by_email` returns counters as of the last
+    profile write, exactly like the real e-mail item.
+    """
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, User] = {}
+        self._emails: dict[str, User] = {}
+        # Run (and dropped) one at a time just before update_profile checks its condition:
+        # a concurrent writer that commits first.
+        self.before_update: list[Callable[[], None]] = []
+        self.reads = 0
+        self.profile_writes = 0
+
+    def get(self, user_id: str) -> User | None:
+        self.reads += 1
+        return self._accounts.get(user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        self.reads += 1
+        return self._emails.get(email)
+
+    def create(self, user: User) -> None:
+        # One transaction of two puts, each conditioned on its item not existing.
+        if user.email in self._emails or user.id in self._accounts:
+            raise Conflict("An account with this e-mail address already exists")
+        self._accounts[user.id] = user
+        self._emails[user.email] = user
+
+    def update_profile(self, before: User, after: User) -> bool:
+        if self.before_update:
+            self.before_update.pop(0)()
+        self.profile_writes += 1
+        current = self._accounts.get(after.id)
+        if current is None or current.change_seq != before.change_seq:
+            return False
+        if after.email not in self._emails:
+            return False
+        # A profile write takes a change sequence number too (no task carries it).
+        stored = replace(after, change_seq=before.change_seq + 1)
+        self._accounts[after.id] = stored
+        self._emails[after.email] = stored
+        return True
+
+    def delete(self, user: User) -> None:
+        self._accounts.pop(user.id, None)
+        self._emails.pop(user.email, None)
+
+    # Test and sibling-fake helpers (not part of the port).
+
+    def stored(self, user_id: str) -> User | None:
+        """The account item as stored, without counting a read."""
+        return self._accounts.get(user_id)
+
+    def set_counters(self, user_id: str, change_seq: int, task_count: int) -> None:
+        """What a task write's update of the account item does (account item only)."""
+        self._accounts[user_id] = replace(
+            self._accounts[user_id], change_seq=change_seq, task_count=task_count
+        )
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@dataclass
+class TaskItem:
+    """A live task as the tasks table holds it (``sk = T#<id>``): the task as ``to_task``
+    reads it back, the sequence number of its last change, its list-index sort keys and
+    the due-date job's index attributes (``None`` when nothing is pending)."""
+
+    task: Task
+    seq: int
+    keys: dict[str, str]
+    notify_bucket: str | None
+    notify_at: str | None
+    notify_kind: str | None
+
+
+@dataclass
+class TombstoneItem:
+    """What a delete leaves (``sk = X#<id>``): in the change history only."""
+
+    tombstone: Tombstone
+    seq: int
+
+
+def stored_task(task: Task, owner: User, seq: int, now: datetime) -> TaskItem:
+    """The item ``taskcore.repositories.tasks.to_item`` writes, as ``to_task`` reads it:
+    deadline key and reminder computed for the owner's time zone and lead time."""
+    timezone = owner.timezone
+    deadline = task.due.deadline(timezone) if task.due else None
+    pending = next_reminder(task, deadline, owner.reminder_lead_minutes)
+    # The caller's deadline_key may be stale (another time zone): it is recomputed.
+    read_back = replace(task, deadline_key=task.due.sort_key(timezone) if task.due else None)
+    return TaskItem(
+        task=read_back,
+        seq=seq,
+        keys={"sk": LIVE + task.id, **task.index_keys(timezone)},
+        notify_bucket=pending.bucket(now) if pending else None,
+        notify_at=pending.index_key(task) if pending else None,
+        notify_kind=pending.kind.value if pending else None,
+    )
+
+
+def _in_segment(value: str, segment: Segment) -> bool:
+    if segment.prefix is not None:
+        return value.startswith(segment.prefix)
+    if segment.low is not None and segment.high is not None:
+        return segment.low <= value <= segment.high  # BETWEEN is inclusive
+    return True
+
+
+def _search_prefixes(task: Task | None) -> set[str]:
+    return index_prefixes(task.title, task.description) if task else set()
+
+
+class FakeTasks(TaskStore):
+    """Tasks, tombstones, the search index and the account's change sequence.
+
+    :meth:`write` behaves like the real transaction: the task condition (no such task
+    for a create, else the expected version) failing gives ``TASK_CHANGED`` (it wins
+    over the account condition, as in ``_outcome``); the account not being at
+    ``user.change_seq`` gives ``USER_CHANGED``; otherwise the change commits with number
+    ``change_seq + 1``, ``task_count`` moves, search entries follow ``previous`` ->
+    ``task``, and a delete leaves a tombstone.
+
+    Hooks for tests: ``before_write`` callables run (one per write, first in first out)
+    just before a write checks its conditions, to let a concurrent writer commit first;
+    ``fail_next`` outcomes are returned (one per write) without committing anything.
+    Counters: ``writes`` (calls), ``commits``, ``reads`` (read requests) and
+    ``items_read`` (items fetched by queries, a page at a time).
+    """
+
+    def __init__(self, users: FakeUsers) -> None:
+        self._users = users
+        self._live: dict[str, dict[str, TaskItem]] = {}
+        self._tombstones: dict[str, dict[str, TombstoneItem]] = {}
+        self._search: dict[str, dict[str, str]] = {}  # user -> "<prefix>#<task id>" -> id
+        self.before_write: list[Callable[[], None]] = []
+        self.fail_next: list[WriteOutcome] = []
+        self.writes = 0
+        self.commits = 0
+        self.reads = 0
+        self.items_read = 0
+
+    def get(self, user_id: str, task_id: str) -> Task | None:
+        self.reads += 1
+        item = self.item(user_id, task_id)
+        return item.task if item else None
+
+    def load_for_write(self, user_id: str, task_id: str) -> tuple[User | None, Task | None]:
+        self.reads += 1
+        item = self.item(user_id, task_id)
+        return self._users.stored(user_id), item.task if item else None
+
+    def write(self, user: User, change: TaskWrite, now: datetime) -> WriteOutcome:
+        self.writes += 1
+        if self.before_write:
+            self.before_write.pop(0)()  # popped first: the hook may write too
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        task = change.task
+        live = self._live.setdefault(task.user_id, {})
+        current = live.get(task.id)
+        if change.expected_version is None:
+            task_ok = current is None
+        else:
+            task_ok = current is not None and current.task.version == change.expected_version
+        if not task_ok:
+            return WriteOutcome.TASK_CHANGED
+        account = self._users.stored(user.id)
+        if account is None or account.change_seq != user.change_seq:
+            return WriteOutcome.USER_CHANGED
+        seq = user.change_seq + 1
+        delta = -1 if change.delete else (1 if change.expected_version is None else 0)
+        self._users.set_counters(user.id, seq, user.task_count + delta)
+        self._update_search(change)
+        if change.delete:
+            del live[task.id]
+            tombstone = Tombstone(task.id, format_instant(now), ttl(now + TOMBSTONE_RETENTION))
+            self._tombstones.setdefault(task.user_id, {})[task.id] = TombstoneItem(tombstone, seq)
+        else:
+            live[task.id] = stored_task(task, user, seq, now)
+        self.commits += 1
+        return WriteOutcome.COMMITTED
+
+    def _update_search(self, change: TaskWrite) -> None:
+        # Like the adapter, the entries to change come from the caller's ``previous``
+        # (which the version condition guarantees is what was stored).
+        before = _search_prefixes(change.previous)
+        after = set() if change.delete else _search_prefixes(change.task)
+        task = change.task
+        entries = self._search.setdefault(task.user_id, {})
+        for prefix in after - before:
+            entries[f"{prefix}#{task.id}"] = task.id
+        for prefix in before - after:
+            entries.pop(f"{prefix}#{task.id}", None)
+
+    def rekey_owner_tasks(self, owner: User, now: datetime) -> int:
+        live = self._live.get(owner.id, {})
+        dated = [item for item in live.values() if item.keys["due_sort"] < "~"]
+        for item in dated:  # the sequence number stays: sync does not see a re-key
+            live[item.task.id] = stored_task(item.task, owner, item.seq, now)
+        return len(dated)
+
+    def search_candidates(self, user_id: str, key_prefix: str) -> set[str]:
+        self.reads += 1
+        entries = self._search.get(user_id, {})
+        return {task_id for key, task_id in entries.items() if key.startswith(key_prefix)}
+
+    def get_many(self, user_id: str, task_ids: set[str]) -> list[Task]:
+        self.reads += 1
+        live = self._live.get(user_id, {})
+        return [live[task_id].task for task_id in sorted(task_ids) if task_id in live]
+
+    def query(
+        self,
+        user_id: str,
+        segment: Segment,
+        *,
+        forward: bool,
+        start: PageKey | None,
+        page_size: int | None,
+    ) -> Iterator[tuple[Task, PageKey]]:
+        self.reads += 1
+        attribute = segment.attribute  # "sk" for the table itself, else an index key
+
+        def position(item: TaskItem) -> tuple[str, str]:
+            # An index orders by its own key, then by the table's sort key.
+            return item.keys[attribute], item.keys["sk"]
+
+        rows = [
+            item
+            for item in self._live.get(user_id, {}).values()
+            if _in_segment(item.keys[attribute], segment)
+        ]
+        rows.sort(key=position, reverse=not forward)
+        if start is not None:
+            # ExclusiveStartKey: resume strictly after that position, whether or not an
+            # item is still there.
+            after = (start[attribute], start["sk"])
+            rows = [r for r in rows if (position(r) > after if forward else position(r) < after)]
+        for item in _pages(rows, page_size, self._count_items):
+            yield item.task, {"sk": item.keys["sk"], attribute: item.keys[attribute]}
+
+    def changes_after(self, user_id: str, seq: int, *, page_size: int) -> Iterator[Change]:
+        self.reads += 1
+        rows: list[Change] = [
+            Change(item.seq, item.task) for item in self._live.get(user_id, {}).values()
+        ]
+        rows += [Change(item.seq, item.tombstone) for item in self.tombstones(user_id)]
+        rows = sorted((change for change in rows if change.seq > seq), key=lambda c: c.seq)
+        yield from _pages(rows, page_size, self._count_items)
+
+    def delete_everything(self, user_id: str) -> int:
+        removed = len(self._live.pop(user_id, {})) + len(self._tombstones.pop(user_id, {}))
+        self._search.pop(user_id, None)
+        return removed
+
+    def _count_items(self, count: int) -> None:
+        self.items_read += count
+
+    # Test and sibling-fake helpers (not part of the port).
+
+    def item(self, user_id: str, task_id: str) -> TaskItem | None:
+        """The live item as stored (no read counted)."""
+        return self._live.get(user_id, {}).get(task_id)
+
+    def items(self) -> Iterable[TaskItem]:
+        """Every live item of every user."""
+        for live in self._live.values():
+            yield from live.values()
+
+    def tombstones(self, user_id: str) -> list[TombstoneItem]:
+        """The user's tombstones, expired ones included (deleted lazily, as by TTL)."""
+        return list(self._tombstones.get(user_id, {}).values())
+
+    def search_keys(self, user_id: str) -> set[str]:
+        """The user's search entries (``<prefix>#<task id>``)."""
+        return set(self._search.get(user_id, {}))
+
+
+# ------------------------------------------------------------------- notifications
+
+
+@dataclass
+class NotificationItem:
+    """A stored notification with its two index keys (``unread_sort`` is removed once
+    the notification is read, which takes it out of the unread index)."""
+
+    notification: Notification
+    created_sort: str
+    unread_sort: str | None
+
+
+class FakeNotifications(NotificationStore):
+    """Notifications, the due-date job's index of pending reminders and its watermark.
+
+    :meth:`pending` reads the reminder each task item carries since its last write (as
+    the sparse global index on ``notify_bucket`` does), so the job only ever sees tasks
+    with something due. :meth:`record` follows the adapter: store the notification (it
+    must not exist) and move the task on, both only if the task is still at the
+    reminder's version and index key; when only the notification exists already (a run
+    that crashed half-way) the task still moves on. ``pending_items_read`` counts the
+    index items the job read.
+    """
+
+    def __init__(self, tasks: FakeTasks) -> None:
+        self._tasks = tasks
+        self._notifications: dict[str, dict[str, NotificationItem]] = {}
+        self._watermark: str | None = None
+        self.pending_items_read = 0
+        self.records = 0
+
+    def pending(self, bucket: str, up_to_key: str) -> Iterator[DueReminder]:
+        bound = f"{up_to_key}|~"
+        rows = sorted(
+            (
+                item
+                for item in self._tasks.items()
+                if item.notify_bucket == bucket
+                and item.notify_at is not None
+                and item.notify_at <= bound
+            ),
+            key=lambda item: item.notify_at or "",
+        )
+        for item in rows:
+            self.pending_items_read += 1
+            if item.task.deadline_key and item.notify_kind and item.notify_at:
+                yield _reminder(item)
+
+    def record(
+        self, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
+    ) -> bool:
+        self.records += 1
+        item = self._tasks.item(reminder.user_id, reminder.task_id)
+        if (
+            item is None
+            or item.task.version != reminder.version
+            or item.notify_at != reminder.index_key
+        ):
+            return False  # the task changed: its new state has its own reminder
+        nid = notification_id(reminder.task_id, kind, reminder.due_at)
+        mine = self._notifications.setdefault(reminder.user_id, {})
+        if nid not in mine:  # an expired one not yet deleted still counts as existing
+            created = format_instant(now)
+            notification = Notification(
+                id=nid,
+                kind=kind.value,
+                task_id=reminder.task_id,
+                task_title=reminder.title,
+                due_at=reminder.due_at,
+                created_at=created,
+                read=False,
+                expires_at=ttl(now + NOTIFICATION_RETENTION),
+            )
+            sort = f"{created}|{nid}"
+            mine[nid] = NotificationItem(notification, created_sort=sort, unread_sort=sort)
+        _advance(item, reminder, kind, after, now)
+        return True
+
+    def page(
+        self, user_id: str, *, unread_only: bool, limit: int, start: PageKey | None
+    ) -> Iterator[tuple[Notification, PageKey]]:
+        attribute = "unread_sort" if unread_only else "created_sort"
+        rows: list[tuple[str, str, NotificationItem]] = []
+        for nid, item in self._notifications.get(user_id, {}).items():
+            value = item.unread_sort if unread_only else item.created_sort
+            if value is not None:  # the unread index is sparse
+                rows.append((value, nid, item))
+        rows.sort(key=lambda row: (row[0], row[1]), reverse=True)  # newest first
+        if start is not None:
+            after = (start[attribute], start["notification_id"])
+            rows = [row for row in rows if (row[0], row[1]) < after]
+        # Expired notifications are still returned: the store deletes them lazily and the
+        # service filters them out.
+        for value, nid, item in _pages(rows, limit, lambda _: None):
+            yield item.notification, {"notification_id": nid, attribute: value}
+
+    def mark_read(self, user_id: str, notification_id: str, now: datetime) -> bool:
+        item = self._notifications.get(user_id, {}).get(notification_id)
+        # Condition ``expires_at > now``, compared in whole seconds like a TTL attribute.
+        expires = item.notification.expires_at if item else None
+        if item is None or expires is None or epoch_seconds(expires) <= epoch_seconds(now):
+            return False
+        item.notification = replace(item.notification, read=True)
+        item.unread_sort = None
+        return True
+
+    def delete_everything(self, user_id: str) -> None:
+        self._notifications.pop(user_id, None)
+
+    def watermark(self) -> str | None:
+        return self._watermark
+
+    def set_watermark(self, bucket: str) -> None:
+        self._watermark = bucket
+
+    # Test helpers (not part of the port).
+
+    def stored(self, user_id: str) -> list[Notification]:
+        """Every stored notification of the user, expired ones included, oldest first."""
+        items = self._notifications.get(user_id, {}).values()
+        return [item.notification for item in sorted(items, key=lambda i: i.created_sort)]
+
+
+def _reminder(item: TaskItem) -> DueReminder:
+    task = item.task
+    assert task.deadline_key is not None and item.notify_kind and item.notify_at
+    return DueReminder(
+        user_id=task.user_id,
+        task_id=task.id,
+        title=task.title,
+        due_at=task.due.value if task.due else "",
+        deadline=datetime.fromisoformat(task.deadline_key),
+        kind=Kind(item.notify_kind),
+        version=task.version,
+        index_key=item.notify_at,
+    )
+
+
+def _advance(
+    item: TaskItem, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
+) -> None:
+    """Remember what was sent for this due date and file the next reminder, if any. The
+    version is left alone: this is the job's bookkeeping, not a change of the task."""
+    due = reminder.due_at
+    task = replace(item.task, reminded_soon_for=due)
+    if kind is Kind.OVERDUE:
+        task = replace(task, reminded_overdue_for=due)
+    item.task = task
+    if after is None:
+        item.notify_bucket = item.notify_at = item.notify_kind = None
+    else:
+        item.notify_bucket = after.bucket(now)
+        item.notify_at = after.index_key_for(reminder.user_id, reminder.task_id)
+        item.notify_kind = after.kind.value
+
+
+# ------------------------------------------------------------------------ sessions
+
+
+@dataclass
+class _Family:
+    user_id: str
+    revoked: bool
+    created_at: str  # format_instant of the login, as the adapter stores it
+    expires_at: datetime
+
+
+@dataclass
+class _Ended:
+    """The mark of ``end_all``: families of the user started by ``created_at`` are over,
+    except ``keep_family``."""
+
+    created_at: str
+    keep_family: str | None
+    expires_at: datetime
+
+
+@dataclass
+class _Token:
+    user_id: str
+    family_id: str
+    spent: bool
+    expires_at: datetime
+    # Recorded when it is spent: when (format_instant) and the successor's digest.
+    spent_at: str | None = None
+    successor: str | None = None
+
+
+class FakeSessions(SessionStore):
+    """Refresh families and tokens (by digest), each with a TTL, and per user the mark
+    that ends all of the user's sessions up to a moment (kept ``family_lifetime``).
+
+    Expired items are absent to :meth:`read` and :meth:`is_family_revoked`, but, as in
+    DynamoDB before its TTL sweep, still satisfy :meth:`rotate`'s "exists" conditions.
+    As in the adapter, only :meth:`is_family_revoked` consults the end mark (not
+    :meth:`read`). ``reads`` counts :meth:`read` and :meth:`is_family_revoked` calls.
+    """
+
+    def __init__(self, users: FakeUsers, family_lifetime: timedelta = timedelta(days=30)) -> None:
+        self._users = users
+        self._family_lifetime = family_lifetime
+        self._families: dict[str, _Family] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._ended: dict[str, _Ended] = {}
+        self.reads = 0
+
+    def start_family(
+        self, user_id: str, family_id: str, digest: str, now: datetime, ttl: timedelta
+    ) -> None:
+        expires = _ttl_after(now, ttl)
+        self._families[family_id] = _Family(
+            user_id, revoked=False, created_at=format_instant(now), expires_at=expires
+        )
+        self._tokens[digest] = _Token(user_id, family_id, spent=False, expires_at=expires)
+
+    def read(self, user_id: str, family_id: str, digest: str, now: datetime) -> RefreshState:
+        self.reads += 1
+        token = self._tokens.get(digest)
+        token = None if token is None or expired(token.expires_at, now) else token
+        family = self._families.get(family_id)
+        family = None if family is None or expired(family.expires_at, now) else family
+        owner = self._users.stored(user_id)
+        return RefreshState(
+            token_known=token is not None
+            and token.family_id == family_id
+            and owner is not None
+            and token.user_id == owner.id,
+            token_spent=bool(token and token.spent),
+            family_revoked=family is None or family.revoked or self._ended_for(family_id, now),
+            owner=owner,
+            spent_at=datetime.fromisoformat(token.spent_at) if token and token.spent_at else None,
+            successor_digest=token.successor if token and token.spent_at else None,
+        )
+
+    def rotate(
+        self,
+        user_id: str,
+        family_id: str,
+        old_digest: str,
+        new_digest: str,
+        now: datetime,
+        ttl: timedelta,
+    ) -> bool:
+        old = self._tokens.get(old_digest)
+        family = self._families.get(family_id)
+        if old is None or old.spent or family is None or family.revoked:
+            return False
+        expires = _ttl_after(now, ttl)
+        old.spent, old.spent_at, old.successor = True, format_instant(now), new_digest
+        self._tokens[new_digest] = _Token(user_id, family_id, spent=False, expires_at=expires)
+        family.expires_at = expires
+        return True
+
+    def revoke_family(self, family_id: str, user_id: str) -> None:
+        family = self._families.get(family_id)
+        if family is not None and family.user_id == user_id:  # never creates one
+            family.revoked = True
+
+    def end_all(self, user_id: str, now: datetime, keep_family: str | None = None) -> None:
+        # One unconditional put: a later end_all replaces an earlier one.
+        self._ended[user_id] = _Ended(
+            format_instant(now), keep_family, _ttl_after(now, self._family_lifetime)
+        )
+
+    def is_family_revoked(self, user_id: str, family_id: str, now: datetime) -> bool:
+        self.reads += 1
+        family = self._families.get(family_id)
+        if family is None or expired(family.expires_at, now):
+            return True
+        if family.revoked or family.user_id != user_id:
+            return True
+        return self._ended_for(family_id, now)
+
+    def _ended_for(self, family_id: str, now: datetime) -> bool:
+        family = self._families[family_id]
+        ended = self._ended.get(family.user_id)
+        if ended is None or expired(ended.expires_at, now) or ended.keep_family == family_id:
+            return False
+        # A family started at the very moment of the mark is ended too (<=).
+        return datetime.fromisoformat(family.created_at) <= datetime.fromisoformat(ended.created_at)
+
+    # Test helpers (not part of the port).
+
+    def families_of(self, user_id: str) -> dict[str, bool]:
+        """The user's families: id -> revoked."""
+        return {fid: f.revoked for fid, f in self._families.items() if f.user_id == user_id}
+
+
+def _ttl_after(now: datetime, span: timedelta) -> datetime:
+    return ttl(now + span)
+
+
+# --------------------------------------------------------------------- idempotency
+
+
+@dataclass
+class _IdempotencyItem:
+    record: IdempotencyRecord
+    expires_at: int  # epoch seconds: the TTL attribute is both lease and retention
+
+
+class FakeIdempotency(IdempotencyStore):
+    """Idempotency records per (user, key), live until their ``until``.
+
+    A claim wins when no record exists or the one there has expired, and then returns
+    the replaced record (DynamoDB's ``ALL_OLD``), expired or not. Results go through
+    JSON as in the adapter. ``put_failures`` are raised by the next puts, one each, to
+    stage a DynamoDB error while a result is stored. Counts ``claims``, ``puts``, ``gets``.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], _IdempotencyItem] = {}
+        self.put_failures: list[Exception] = []
+        self.claims = 0
+        self.puts = 0
+        self.gets = 0
+
+    def claim(
+        self, user_id: str, key: str, record: IdempotencyRecord, now: datetime, until: datetime
+    ) -> Claim:
+        self.claims += 1
+        old = self._items.get((user_id, key))
+        if old is not None and old.expires_at > epoch_seconds(now):
+            return Claim(won=False, found=old.record)
+        self._items[(user_id, key)] = _IdempotencyItem(_json_copy(record), epoch_seconds(until))
+        return Claim(won=True, found=old.record if old else None)
+
+    def put(
+        self, user_id: str, key: str, record: IdempotencyRecord, now: datetime, until: datetime
+    ) -> None:
+        self.puts += 1
+        if self.put_failures:
+            raise self.put_failures.pop(0)
+        self._items[(user_id, key)] = _IdempotencyItem(_json_copy(record), epoch_seconds(until))
+
+    def get(self, user_id: str, key: str, now: datetime) -> IdempotencyRecord | None:
+        self.gets += 1
+        item = self._items.get((user_id, key))
+        if item is None or item.expires_at <= epoch_seconds(now):
+            return None
+        return item.record
+
+    # Test helper (not part of the port).
+
+    def stored(self, user_id: str, key: str) -> IdempotencyRecord | None:
+        """The record as stored, expired or not."""
+        item = self._items.get((user_id, key))
+        return item.record if item else None
+
+
+def _json_copy(record: IdempotencyRecord) -> IdempotencyRecord:
+    result = json.loads(json.dumps(record.result)) if record.result is not None else None
+    return replace(record, result=result if isinstance(result, dict) else None)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+class FakeCache(Cache):
+    """The per-user generation cache of ``UserCache``, in a dict.
+
+    Each entry is stored with the user's generation when it was read; :meth:`bump`
+    moves the generation on, so older entries are ignored from then on. Set
+    ``online = False`` to simulate Redis down: lookups return ``(None, None)``, writes
+    and bumps are skipped, sessions are never remembered. (The flag is not called
+    ``available``: that name is the port's method.) With a clock, entries expire after
+    60 s and remembered sessions after 30 s, as in Redis. Counts ``hits`` and ``misses``
+    of :meth:`lookup` / :meth:`lookup_text` (not while offline) and ``bumps``.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock
+        self.online = True
+        self.hits = 0
+        self.misses = 0
+        self.bumps = 0
+        self._generations: dict[str, int] = {}
+        self._entries: dict[tuple[str, str], tuple[str, str, datetime | None]] = {}
+        # family -> (the user's session generation when remembered, until when)
+        self._sessions: dict[str, tuple[str, datetime | None]] = {}
+        self._session_generations: dict[str, int] = {}
+
+    def available(self) -> bool:
+        return self.online
+
+    def bump(self, user_id: str) -> None:
+        if self.online:
+            self.bumps += 1
+            self._generations[user_id] = self._generations.get(user_id, 0) + 1
+
+    def lookup(self, user_id: str, name: str) -> tuple[str | None, Any]:
+        generation, text = self.lookup_text(user_id, name)
+        return generation, json.loads(text) if text is not None else None
+
+    def lookup_text(self, user_id: str, name: str) -> tuple[str | None, str | None]:
+        if not self.online:
+            return None, None
+        generation = self.generation(user_id)
+        entry = self._entries.get((user_id, name))
+        if entry is None or entry[0] != generation or self._gone(entry[2]):
+            self.misses += 1
+            return generation, None
+        self.hits += 1
+        return generation, entry[1]
+
+    def store(self, user_id: str, generation: str, name: str, value: Any) -> None:
+        self.store_text(user_id, generation, name, json.dumps(value, separators=(",", ":")))
+
+    def store_text(self, user_id: str, generation: str, name: str, text: str) -> None:
+        if self.online:
+            self._entries[(user_id, name)] = (generation, text, self._until(CACHE_ENTRY_TTL))
+
+    def session_live(self, user_id: str, family_id: str) -> bool:
+        if not self.online or family_id not in self._sessions:
+            return False
+        generation, until = self._sessions[family_id]
+        # A mark made before the user's sessions were all forgotten no longer counts.
+        return generation == self._session_generation(user_id) and not self._gone(until)
+
+    def remember_session_live(self, user_id: str, family_id: str) -> None:
+        if self.online:
+            generation = self._session_generation(user_id)
+            self._sessions[family_id] = (generation, self._until(SESSION_MEMORY_TTL))
+
+    def forget_session(self, family_id: str) -> None:
+        # Skipped while offline, as a DEL that cannot reach Redis is.
+        if self.online:
+            self._sessions.pop(family_id, None)
+
+    def forget_sessions(self, user_id: str) -> None:
+        # One INCR of the user's session generation (skipped while offline).
+        if self.online:
+            self._session_generations[user_id] = self._session_generations.get(user_id, 0) + 1
+
+    # Test helper (not part of the port).
+
+    def generation(self, user_id: str) -> str:
+        """The user's generation as the cache reports it ("0" before the first bump)."""
+        return str(self._generations.get(user_id, 0))
+
+    def _session_generation(self, user_id: str) -> str:
+        return str(self._session_generations.get(user_id, 0))
+
+    def _until(self, span: timedelta) -> datetime | None:
+        return self._clock() + span if self._clock else None
+
+    def _gone(self, until: datetime | None) -> bool:
+        return until is not None and self._clock is not None and self._clock() >= until
+
+
+# ------------------------------------------------------------------------- limiter
+
+
+class FakeLimiter(Limiter):
+    """Fixed windows per (limit, subject), timed by the injected clock: the first hit
+    opens a window of ``window_seconds``; a hit over ``max_hits`` in it is refused with
+    the whole seconds left. ``hits`` counts every hit per limit name."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._windows: dict[tuple[str, str], tuple[datetime, int]] = {}
+        self.hits: dict[str, int] = {}
+
+    def hit(self, limit: Limit, subject: str) -> None:
+        self.hits[limit.name] = self.hits.get(limit.name, 0) + 1
+        now = self._clock()
+        key = (limit.name, subject)
+        start, count = self._windows.get(key, (now, 0))
+        elapsed = (now - start).total_seconds()
+        if elapsed >= limit.window_seconds:
+            start, count, elapsed = now, 0, 0.0
+        self._windows[key] = (start, count + 1)
+        if count + 1 > limit.max_hits:
+            seconds_left = max(1, math.ceil(limit.window_seconds - elapsed))
+            raise RateLimited(seconds_left, "Too many attempts; retry later")
+
+    def reset(self, limit: Limit, subject: str) -> None:
+        self._windows.pop((limit.name, subject), None)
+
+
+# ------------------------------------------------------------------------- wiring
+
+
+def fake_deps(clock: Clock | None = None, **overrides: Any) -> Deps:
+    """A :class:`Deps` of fresh fakes, with a test :class:`Settings`, the real pure
+    helpers and a :class:`FakeClock` (unless ``clock`` is given). ``overrides`` replace
+    any field of :class:`Deps` by name; the fakes built here are wired to the given
+    ``users`` / ``tasks`` when those are overridden."""
+    unknown = set(overrides) - {f.name for f in fields(Deps)}
+    if unknown:
+        raise TypeError(f"fake_deps: no Deps field named {sorted(unknown)}")
+    clock = overrides.pop("clock", None) or clock or FakeClock()
+    settings = overrides.pop("settings", None) or Settings(
+        TASKAPP_STAGE="test", BCRYPT_COST=4, JWT_SECRET=SecretStr(TEST_SECRET)
+    )
+    users = overrides.pop("users", None) or FakeUsers()
+    tasks = overrides.pop("tasks", None) or FakeTasks(users)
+    defaults: dict[str, Any] = {
+        "settings": settings,
+        "users": users,
+        "tasks": tasks,
+        "sessions": FakeSessions(users, timedelta(seconds=settings.refresh_token_ttl_seconds)),
+        "notifications": FakeNotifications(tasks),
+        "idempotency": FakeIdempotency(),
+        "cache": FakeCache(clock),
+        "limiter": FakeLimiter(clock),
+        "hasher": PasswordHasher(4),
+        "tokens": AccessTokens(
+            settings.signing_keys,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+        ),
+        "cursors": CursorCodec(settings.cursor_key),
+        "clock": clock,
+    }
+    return Deps(**{**defaults, **overrides})
+
+
+# ------------------------------------------------------------ test conveniences
+
+
+def register(deps: Deps, email: str | None = None, **profile: Any) -> dict[str, Any]:
+    """Register an account through the service; its session reply."""
+    email = email or f"user-{deps.new_id().lower()}@example.com"
+    return accounts.register(deps, {"email": email, "password": "correct horse", **profile})
+
+
+def new_user(deps: Deps, **profile: Any) -> str:
+    """Register an account through the service; its id."""
+    return str(register(deps, **profile)["user"]["id"])

@@ -1,0 +1,118 @@
+"""The fakes against what they stand for: port signatures, adapter rules and constants."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import fakes
+from taskcore.cache import user_cache
+from taskcore.domain.reminders import Kind
+from taskcore.repositories import notifications as notification_repository
+from taskcore.repositories import tasks as task_repository
+from taskcore.services import ports
+from taskcore.storage import tables
+
+PAIRS = [
+    (ports.UserStore, fakes.FakeUsers),
+    (ports.TaskStore, fakes.FakeTasks),
+    (ports.SessionStore, fakes.FakeSessions),
+    (ports.NotificationStore, fakes.FakeNotifications),
+    (ports.IdempotencyStore, fakes.FakeIdempotency),
+    (ports.Cache, fakes.FakeCache),
+    (ports.Limiter, fakes.FakeLimiter),
+]
+
+
+def _port_methods(port: type) -> dict[str, object]:
+    return {
+        name: member
+        for name, member in vars(port).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    }
+
+
+@pytest.mark.parametrize(("port", "fake"), PAIRS, ids=[f.__name__ for _, f in PAIRS])
+def test_each_fake_implements_every_method_of_its_port(port, fake) -> None:
+    for name, method in _port_methods(port).items():
+        if name == "require":  # UserStore's one concrete method, inherited as is
+            continue
+        implementation = getattr(fake, name)
+        assert implementation is not method, f"{fake.__name__}.{name} is not implemented"
+        assert list(inspect.signature(implementation).parameters) == list(
+            inspect.signature(method).parameters
+        ), f"{fake.__name__}.{name} does not take the port's parameters"
+
+
+def test_fake_deps_builds_every_field_and_refuses_unknown_overrides(clock) -> None:
+    deps = fakes.fake_deps(clock)
+    assert deps.clock is clock and deps.settings.stage == "test"
+    assert deps.tasks._users is deps.users and deps.notifications._tasks is deps.tasks
+    with pytest.raises(TypeError):
+        fakes.fake_deps(clock, taks=None)
+
+
+def test_the_notification_id_rule_is_the_repositorys() -> None:
+    for kind in Kind:
+        for due_at in ("2026-03-01T14:00:00Z", "2026-03-08"):
+            assert fakes.notification_id("01TASK", kind, due_at) == (
+                notification_repository.notification_id("01TASK", kind, due_at)
+            )
+
+
+def test_copied_constants_agree_with_the_adapters() -> None:
+    assert fakes.NOTIFICATION_RETENTION == tables.NOTIFICATION_RETENTION
+    assert fakes.CACHE_ENTRY_TTL.total_seconds() == user_cache.ENTRY_TTL_SECONDS
+    assert fakes.SESSION_MEMORY_TTL.total_seconds() == user_cache.SESSION_TTL_SECONDS
+    assert fakes.LIVE == task_repository.LIVE
+
+
+def test_ttl_keeps_whole_seconds_like_a_ttl_attribute() -> None:
+    moment = datetime(2026, 3, 1, 12, 0, 0, 999_999, tzinfo=UTC)
+    assert fakes.ttl(moment) == datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def test_the_cache_expires_entries_and_remembered_sessions(clock) -> None:
+    cache = fakes.FakeCache(clock)
+    generation, _ = cache.lookup("u", "x")
+    cache.store("u", generation, "x", {"v": 1})
+    cache.remember_session_live("u", "fam")
+    assert cache.lookup("u", "x") == ("0", {"v": 1}) and cache.session_live("u", "fam")
+    clock.advance(seconds=30)
+    assert not cache.session_live("u", "fam") and cache.lookup("u", "x")[1] == {"v": 1}
+    clock.advance(seconds=30)
+    assert cache.lookup("u", "x") == ("0", None)
+    cache.online = False
+    assert cache.lookup("u", "x") == (None, None) and not cache.available()
+
+
+def test_forgetting_a_users_sessions_unmarks_every_family_at_once(clock) -> None:
+    cache = fakes.FakeCache(clock)
+    for family in ("a", "b"):
+        cache.remember_session_live("u", family)
+    cache.remember_session_live("v", "c")
+    cache.forget_sessions("u")
+    assert not cache.session_live("u", "a") and not cache.session_live("u", "b")
+    assert cache.session_live("v", "c")
+    cache.remember_session_live("u", "a")  # a mark made afterwards counts again
+    assert cache.session_live("u", "a")
+
+
+def test_ending_all_sessions_spares_the_kept_family_and_later_logins(clock) -> None:
+    sessions = fakes.FakeSessions(fakes.FakeUsers())
+    month = timedelta(days=30)
+    for family in ("old", "kept"):
+        sessions.start_family("u", family, f"digest-{family}", clock(), month)
+    sessions.start_family("v", "theirs", "digest-theirs", clock(), month)
+    clock.advance(seconds=1)
+    sessions.end_all("u", clock(), keep_family="kept")
+    clock.advance(seconds=1)
+    sessions.start_family("u", "new", "digest-new", clock(), month)
+    revoked = {f: sessions.is_family_revoked("u", f, clock()) for f in ("old", "kept", "new")}
+    assert revoked == {"old": True, "kept": False, "new": False}
+    assert not sessions.is_family_revoked("v", "theirs", clock())
+    assert sessions.is_family_revoked("u", "theirs", clock())  # not the user's family
+    clock.advance(days=30)  # the mark is gone with the families it could end
+    assert sessions.is_family_revoked("u", "old", clock())

@@ -1,0 +1,245 @@
+"""The due-date job and notifications, on fakes, with a controlled clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fakes import new_user
+from taskcore.errors import BadRequest, NotFound
+from taskcore.services import reminders
+from taskcore.services import tasks as task_service
+
+# The clock starts at 2026-03-01T12:00:00Z; accounts have a 60-minute lead time.
+
+
+def _at(hour: int, minute: int = 0, second: int = 0, day: int = 1) -> datetime:
+    return datetime(2026, 3, day, hour, minute, second, tzinfo=UTC)
+
+
+@pytest.fixture
+def user(deps) -> str:
+    return new_user(deps)
+
+
+def _create(deps, user: str, title: str, due_at: str | None):
+    return task_service.create_task(deps, user, {"title": title, "due_at": due_at})
+
+
+def _run(deps, times: int = 1) -> list[reminders.JobReport]:
+    return [reminders.run_due_date_job(deps) for _ in range(times)]
+
+
+def _sent(deps, user: str) -> list[tuple[str, str]]:
+    page = reminders.list_notifications(deps, user, {"limit": "100"})
+    return sorted((n["type"], n["task_title"]) for n in page.items)
+
+
+def test_due_soon_then_overdue_once_however_often_the_job_runs(deps, clock, user) -> None:
+    task = _create(deps, user, "call", "2026-03-01T14:00:00Z")
+    _run(deps)
+    assert _sent(deps, user) == []
+    clock.now = _at(13)  # exactly the lead time before the deadline
+    reports = _run(deps, 3)
+    assert _sent(deps, user) == [("due_soon", "call")]
+    assert [dict(r.sent) for r in reports] == [{"due_soon": 1}, {}, {}]
+    clock.now = _at(14)  # due, not yet overdue
+    _run(deps)
+    assert _sent(deps, user) == [("due_soon", "call")]
+    clock.now = _at(14, 0, 1)
+    reports = _run(deps, 3)
+    assert _sent(deps, user) == [("due_soon", "call"), ("overdue", "call")]
+    assert [dict(r.sent) for r in reports] == [{"overdue": 1}, {}, {}]
+    assert deps.tasks.item(user, task.id).notify_at is None  # nothing pending any more
+    clock.advance(days=2)
+    _run(deps, 3)
+    assert len(deps.notifications.stored(user)) == 2
+
+
+def test_the_job_does_not_change_the_task_for_the_user(deps, clock, user) -> None:
+    task = _create(deps, user, "call", "2026-03-01T12:30:00Z")
+    seq = deps.users.stored(user).change_seq
+    _run(deps)
+    assert _sent(deps, user) == [("due_soon", "call")]
+    stored = task_service.get_task(deps, user, task.id)
+    assert stored.version == 1 and stored.updated_at == task.updated_at
+    assert deps.users.stored(user).change_seq == seq  # nothing for sync to report
+
+
+def test_completing_or_deleting_stops_reminders(deps, clock, user) -> None:
+    done = _create(deps, user, "done", "2026-03-01T13:30:00Z")
+    gone = _create(deps, user, "gone", "2026-03-01T13:30:00Z")
+    half = _create(deps, user, "half", "2026-03-01T12:30:00Z")
+    _run(deps)
+    assert _sent(deps, user) == [("due_soon", "half")]
+    task_service.set_completed(deps, user, done.id, True)
+    task_service.delete_task(deps, user, gone.id)
+    task_service.set_completed(deps, user, half.id, True)  # after its due_soon
+    for hour in (12, 13, 14, 15):
+        clock.now = _at(hour, 45)
+        reports = _run(deps, 3)
+        assert sum(r.examined for r in reports) == 0
+    assert _sent(deps, user) == [("due_soon", "half")]
+
+
+def test_reopening_repeats_nothing_already_sent(deps, clock, user) -> None:
+    task = _create(deps, user, "file", "2026-03-01T12:30:00Z")
+    _run(deps)  # due_soon
+    task_service.set_completed(deps, user, task.id, True)
+    task_service.set_completed(deps, user, task.id, False)
+    clock.now = _at(12, 31)
+    _run(deps, 3)
+    assert _sent(deps, user) == [("due_soon", "file"), ("overdue", "file")]
+    task_service.set_completed(deps, user, task.id, True)
+    task_service.set_completed(deps, user, task.id, False)
+    clock.now = _at(13, 31)
+    _run(deps, 3)
+    assert _sent(deps, user) == [("due_soon", "file"), ("overdue", "file")]
+
+
+def test_redating_rearms_both_notifications(deps, clock, user) -> None:
+    task = _create(deps, user, "visa", "2026-03-01T12:30:00Z")
+    _run(deps)
+    clock.now = _at(12, 31)
+    _run(deps)
+    task_service.update_task(deps, user, task.id, {"due_at": "2026-03-01T15:00:00Z"})
+    clock.now = _at(14)
+    _run(deps, 3)
+    clock.now = _at(15, 0, 1)
+    _run(deps, 3)
+    sent = [(n.kind, n.due_at) for n in deps.notifications.stored(user)]
+    assert sent == [
+        ("due_soon", "2026-03-01T12:30:00Z"),
+        ("overdue", "2026-03-01T12:30:00Z"),
+        ("due_soon", "2026-03-01T15:00:00Z"),
+        ("overdue", "2026-03-01T15:00:00Z"),
+    ]
+
+
+def test_a_task_past_its_deadline_never_gets_a_late_due_soon(deps, clock, user) -> None:
+    # Due soon from 11:30, but the job only runs after the deadline.
+    _create(deps, user, "missed", "2026-03-01T12:30:00Z")
+    _create(deps, user, "ancient", "2026-02-01T10:00:00Z")  # overdue when created
+    clock.now = _at(13)
+    _run(deps, 3)
+    assert _sent(deps, user) == [("overdue", "ancient"), ("overdue", "missed")]
+
+
+def test_all_day_tasks_use_the_end_of_the_day_in_the_owners_zone(deps, clock) -> None:
+    user = new_user(deps, timezone="America/New_York")
+    _create(deps, user, "taxes", "2026-03-08")
+    # 2026-03-08 is the day New York springs forward: it ends at 2026-03-09T03:59:59.999Z.
+    clock.now = _at(2, 59, 59, day=9)
+    _run(deps)
+    assert _sent(deps, user) == []
+    clock.now = _at(3, day=9)
+    _run(deps)
+    assert _sent(deps, user) == [("due_soon", "taxes")]
+    clock.now = _at(4, day=9)
+    _run(deps)
+    assert _sent(deps, user) == [("due_soon", "taxes"), ("overdue", "taxes")]
+
+
+def test_a_job_that_did_not_run_for_hours_catches_up(deps, clock, user) -> None:
+    _run(deps)  # the watermark: 12:00
+    for hour in (14, 16, 18):
+        _create(deps, user, f"at {hour}", f"2026-03-01T{hour}:00:00Z")
+    clock.now = _at(20)
+    report = reminders.run_due_date_job(deps)
+    assert report.buckets[0] == "2026-03-01T11" and report.buckets[-1] == "2026-03-01T20"
+    assert dict(report.sent) == {"overdue": 3}
+
+
+@pytest.mark.parametrize("unrelated", [0, 40])
+def test_the_job_reads_only_the_tasks_with_something_due(deps, clock, user, unrelated) -> None:
+    for i in range(unrelated):
+        kind = i % 4
+        if kind == 0:
+            _create(deps, user, f"undated {i}", None)
+        elif kind == 1:
+            _create(deps, user, f"next year {i}", "2027-03-01T12:00:00Z")
+        elif kind == 2:
+            done = _create(deps, user, f"done {i}", "2026-03-01T12:10:00Z")
+            task_service.set_completed(deps, user, done.id, True)
+        else:
+            _create(deps, new_user(deps), f"later today {i}", "2026-03-01T23:00:00Z")
+    _create(deps, user, "due", "2026-03-01T13:00:00Z")
+    clock.now = _at(12, 5)
+    reads = deps.tasks.reads
+    [report] = _run(deps)
+    assert (report.examined, dict(report.sent)) == (1, {"due_soon": 1})
+    assert deps.notifications.pending_items_read == 1
+    assert deps.tasks.reads == reads  # the job reads nothing else
+
+
+def test_notifications_page_newest_first_with_a_cursor(deps, clock, user) -> None:
+    for i in range(5):
+        _create(deps, user, f"t{i}", (clock() + timedelta(minutes=30)).isoformat())
+        _run(deps)
+        clock.advance(minutes=1)
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        raw = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = reminders.list_notifications(deps, user, raw)
+        seen += [n["task_title"] for n in page.items]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == ["t4", "t3", "t2", "t1", "t0"] and pages == 3
+    cursor = reminders.list_notifications(deps, user, {"limit": "1"}).next_cursor
+    assert cursor is not None
+    with pytest.raises(BadRequest):  # a cursor belongs to its user...
+        reminders.list_notifications(deps, new_user(deps), {"cursor": cursor})
+    with pytest.raises(BadRequest):  # ...and to its query
+        reminders.list_notifications(deps, user, {"cursor": cursor, "unread": "true"})
+
+
+def test_expired_notifications_are_hidden(deps, clock, user) -> None:
+    old = _create(deps, user, "old", "2026-03-01T12:30:00Z")
+    _run(deps)
+    task_service.set_completed(deps, user, old.id, True)
+    clock.advance(days=20)
+    _create(deps, user, "new", (clock() + timedelta(minutes=30)).isoformat())
+    _run(deps)
+    clock.advance(days=10)  # the first is 30 days old: past its retention
+    assert _sent(deps, user) == [("due_soon", "new")]
+    assert len(deps.notifications.stored(user)) == 2  # stored until deleted lazily
+    [old_note, _] = deps.notifications.stored(user)
+    with pytest.raises(NotFound):
+        reminders.mark_read(deps, user, old_note.id)
+
+
+def test_mark_read_is_idempotent_and_only_for_the_owner(deps, clock, user) -> None:
+    _create(deps, user, "a", "2026-03-01T12:30:00Z")
+    _create(deps, user, "b", "2026-03-01T12:40:00Z")
+    _run(deps)
+    note = reminders.list_notifications(deps, user, {"limit": "1"}).items[0]
+    stranger = new_user(deps)
+    with pytest.raises(NotFound):
+        reminders.mark_read(deps, stranger, note["id"])
+    with pytest.raises(NotFound):
+        reminders.mark_read(deps, user, "no-such-notification")
+    reminders.mark_read(deps, user, note["id"])
+    reminders.mark_read(deps, user, note["id"])
+    unread = reminders.list_notifications(deps, user, {"unread": "true"}).items
+    assert len(unread) == 1 and unread[0]["id"] != note["id"]
+    everything = reminders.list_notifications(deps, user, {}).items
+    assert {n["id"]: n["read"] for n in everything} == {note["id"]: True, unread[0]["id"]: False}
+
+
+def test_an_edit_racing_the_job_sends_nothing_twice(deps, clock, user) -> None:
+    task = _create(deps, user, "race", "2026-03-01T12:30:00Z")
+    # The job records the due_soon between the edit's read and its write. Recording does
+    # not change the version, so the edit commits with the reminder bookkeeping it read
+    # and files the due_soon again; the notification's fixed id keeps it single.
+    deps.tasks.before_write.append(lambda: _run(deps))
+    task_service.update_task(deps, user, task.id, {"title": "race, edited"})
+    assert deps.tasks.item(user, task.id).notify_kind == "due_soon"
+    _run(deps, 3)
+    clock.now = _at(12, 31)
+    _run(deps, 3)
+    assert _sent(deps, user) == [("due_soon", "race"), ("overdue", "race, edited")]

@@ -18,10 +18,11 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import HttpApi, make_stack, wait_until
+from e2e_support import EMULATOR_PERSISTS, NO_PERSISTENCE, HttpApi, make_stack, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -157,3 +158,23 @@ def test_writes_while_the_store_is_down_are_503_not_502(own: Any) -> None:
     # Then an answer from the restarted, empty store: it no longer knows this session.
     assert seen[503] >= 1 and reply.status in (201, 401, 404), seen
     assert not own.broken.is_set(), own.failure
+
+
+@pytest.mark.skipif(not EMULATOR_PERSISTS, reason=NO_PERSISTENCE)
+def test_a_killed_persistent_store_comes_back_with_its_data(tmp_path: Path) -> None:
+    with make_stack(tmp_path, workers=1, persist=True) as running:
+        api = HttpApi(running.url)
+        token = api.token()
+        task = api.create(token, title="kept across a store crash")
+        time.sleep(running.config.snapshot_interval + 1)  # in the snapshot by now
+        store = running.children["dynamodb"]
+        store.signal(signal.SIGKILL)
+        store.popen.wait(10)
+
+        def served() -> bool:
+            reply = api.request("GET", f"/v1/tasks/{task['id']}", token=token)
+            assert reply.status in (200, 503), reply.body
+            return reply.status == 200
+
+        assert wait_until(served, timeout=30, interval=0.2)
+        assert not running.broken.is_set(), running.failure

@@ -36,6 +36,15 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # keep-alive makes the hello world faster, so the app's share weighs more. Sync is also
 # the simpler one; gthread remains available for clients that talk to gunicorn directly.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# The same workers, answering their own errors (bad request line, 414, 431) as problem+json.
+# gunicorn_errors.py lives next to this file and is loaded by name before any hook runs,
+# also when --pythonpath names another directory (appended: it shadows nothing).
+worker_class = {
+    "sync": "gunicorn_errors.ProblemSyncWorker",
+    "gthread": "gunicorn_errors.ProblemThreadWorker",
+}.get(worker_class, worker_class)
+if _HERE not in sys.path:
+    sys.path.append(_HERE)
 threads = 1
 # Keep-alive (gthread only): longer than nginx's upstream keepalive_timeout (4 s), so
 # nginx always drops an idle connection first and never reuses one gunicorn is closing.

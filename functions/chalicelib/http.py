@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,14 @@ from chalice import Blueprint, Response
 from chalicelib.deps import deps
 from chalicelib.lazy import lazy_module
 from chalicelib.problems import from_domain_error, problem
-from taskcore.errors import BadRequest, DomainError, FieldError, PayloadTooLarge, ValidationFailed
+from taskcore.errors import (
+    BadRequest,
+    DomainError,
+    FieldError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 if TYPE_CHECKING:
     from taskcore.auth import AccessClaims
@@ -24,6 +32,11 @@ else:
     accounts = lazy_module("taskcore.services.accounts")
 
 MAX_BODY_BYTES = 64 * 1024
+# A body is JSON when declared so: application/json or a structured "+json" type, in
+# UTF-8 (RFC 8259 allows no other encoding). Chalice itself refuses a declared non-JSON
+# type before the view runs (415, rewritten as a problem by the middleware) but lets a
+# body through without Content-Type (it assumes JSON) or with another charset.
+_JSON_MEDIA_TYPE = re.compile(r"application/(?:json|[a-z0-9!#$&^_.-]+\+json)")
 
 log = logging.getLogger("taskapp.http")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -74,6 +87,8 @@ class Call:
         raw = self._request.raw_body or b""
         if len(raw) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"The body is over {MAX_BODY_BYTES} bytes")
+        if raw:
+            require_json_media_type(self.header("Content-Type"))
         if not raw.strip():
             if optional:
                 return None
@@ -89,6 +104,22 @@ class Call:
             # An optional body may be left out, but a body that is sent must be an object.
             raise ValidationFailed([FieldError("body", "must be a JSON object")])
         return body
+
+
+def require_json_media_type(content_type: str | None) -> None:
+    """Refuse (415) a body whose ``Content-Type`` is missing, not JSON, or not UTF-8."""
+    if not content_type:
+        raise UnsupportedMediaType("A body needs Content-Type: application/json")
+    media_type, *params = (part.strip() for part in content_type.split(";"))
+    if not _JSON_MEDIA_TYPE.fullmatch(media_type.lower()):
+        raise UnsupportedMediaType("The body must be application/json")
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            raise UnsupportedMediaType("A JSON body must be encoded in UTF-8")
 
 
 View = Callable[..., Response]

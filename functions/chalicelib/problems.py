@@ -16,6 +16,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Gone: 410,
     errors.PreconditionFailed: 412,
     errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
     errors.ValidationFailed: 422,
     errors.RateLimited: 429,
     errors.DependencyUnavailable: 503,

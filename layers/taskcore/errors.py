@@ -41,6 +41,12 @@ class PayloadTooLarge(DomainError):
     title = "Payload too large"
 
 
+class UnsupportedMediaType(DomainError):
+    """A request body that is not declared as JSON in UTF-8."""
+
+    title = "Unsupported media type"
+
+
 # A reply lists at most this many field errors (DESIGN §3): a body with thousands of
 # unknown keys gets a short answer, not one that grows with the attack.
 MAX_FIELD_ERRORS = 20

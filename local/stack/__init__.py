@@ -13,7 +13,9 @@ starts, on 127.0.0.1 only:
 - nginx from local/nginx.conf (the template docker compose uses too) on --port.
 
 It waits until ``GET /v1/health`` answers through nginx, prints the URL and the log
-directory, restarts an app worker or the scheduler that dies, and stops everything on
+directory, restarts an app worker, the scheduler or the DynamoDB emulator that dies (the
+emulator on its port, from its snapshot, its tables created again; the API answers 503
+while it is away), and stops everything on
 Ctrl-C or SIGTERM. nginx and redis-server must be installed (``make up`` does that).
 
 Modules: :mod:`.config` (settings, paths), :mod:`.commands` (each process's command line

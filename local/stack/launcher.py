@@ -85,9 +85,11 @@ class Stack:
 
     def _start_stores(self, redis_server: str) -> None:
         cfg = self.config
-        # The emulator writes its last snapshot on SIGTERM: give it time to.
+        # The emulator writes its last snapshot on SIGTERM: give it time to. It is
+        # restarted like an app worker when it dies (on the same port, from its snapshot
+        # when persisting; the tables are created again): meanwhile the API answers 503.
         argv = commands.emulator_argv(cfg, self.run_dir)
-        self._spawn("dynamodb", argv, "critical", stop_timeout=30)
+        self._spawn("dynamodb", argv, "restart", stop_timeout=30)
         if self._own_redis:
             self._spawn("redis", commands.redis_argv(cfg, self.run_dir, redis_server), "optional")
         self._wait_for("dynamodb", lambda: probes.http_status(self.env["DYNAMODB_ENDPOINT_URL"]))
@@ -227,6 +229,25 @@ class Stack:
             return
         log.warning("%s exited (%s); restarting it", child.name, code)
         child.start(self.env)
+        if child.name == "dynamodb":
+            # Off the supervisor's thread: the other children stay watched meanwhile.
+            threading.Thread(target=self._restore_tables, name="stack-tables", daemon=True).start()
+
+    def _restore_tables(self) -> None:
+        """After the store restarted: wait for it, then create whatever tables it lacks
+        (all of them without persistence; none when its snapshot had them)."""
+        endpoint = self.env["DYNAMODB_ENDPOINT_URL"]
+        deadline = time.monotonic() + self.config.startup_timeout
+        while probes.http_status(endpoint) is None:
+            if self._stopping.is_set() or time.monotonic() > deadline:
+                return  # a store that does not come back is the crash-loop guard's
+            time.sleep(0.1)
+        try:
+            self._create_tables()
+        except StackError as error:
+            log.error("the restarted store has no tables: %s", error)
+            return
+        log.info("dynamodb is back, with its tables")
 
     # -- stop --------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ def _response(method: str = "GET") -> tuple[Any, RecordingSocket]:
 def test_defaults(settings: dict[str, Any]) -> None:
     assert settings["bind"] == "0.0.0.0:3000"
     assert settings["workers"] == 2
-    assert settings["worker_class"] == "sync"
+    assert settings["worker_class"] == "gunicorn_errors.ProblemSyncWorker"
     assert settings["wsgi_app"] == "wsgi:application"
     assert settings["accesslog"] is None
     assert settings["preload_app"] is False

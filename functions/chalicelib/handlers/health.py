@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint, Response
 
-from chalicelib.http import Call, reply
+from chalicelib.http import Call, reply, request_id_var
 from chalicelib.lazy import lazy_module
+from chalicelib.problems import problem
 from chalicelib.routes import Operation, endpoint
 
 if TYPE_CHECKING:
@@ -28,6 +29,18 @@ def health() -> Response:
 
 @endpoint(bp, "GET", "/v1/ready", Operation("Readiness", 200, auth=False, errors=(503,)))
 def ready(call: Call) -> Response:
-    """Ready when DynamoDB answers; Redis is reported but optional."""
+    """Ready when DynamoDB answers; Redis is reported but optional.
+
+    Not ready is a 503 problem document (DESIGN §3) with ``Retry-After``, carrying the
+    state of each dependency (``dynamodb``, ``redis``) as extension members."""
     report = operations.readiness(call.deps)
-    return reply(report, status=200 if report["status"] == "ok" else 503)
+    if report["status"] == "ok":
+        return reply(report)
+    unready = problem(
+        503,
+        "A dependency the service needs is unavailable",
+        request_id_var.get(),
+        headers={"Retry-After": "1"},
+    )
+    unready.body.update({k: v for k, v in report.items() if k != "status"})
+    return unready

@@ -17,7 +17,7 @@ from taskcore.domain.notification import Notification
 from taskcore.domain.reminders import DueReminder, Kind, Pending
 from taskcore.repositories.users import condition_failed
 from taskcore.services.ports import NotificationStore, PageKey
-from taskcore.storage.errors import dynamo_unavailable_as_503
+from taskcore.storage.errors import dynamo_unavailable_as_503, is_condition_failed
 from taskcore.storage.models import NotificationModel, TaskModel
 from taskcore.storage.tables import NOTIFICATION_RETENTION
 
@@ -74,7 +74,7 @@ class NotificationRepository(NotificationStore):
             with dynamo_unavailable_as_503():
                 item.update(actions=advance, condition=_unchanged(reminder))
         except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not is_condition_failed(exc):
                 raise
             return False
         return True
@@ -115,7 +115,7 @@ class NotificationRepository(NotificationStore):
                     & (NotificationModel.expires_at > now),
                 )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if is_condition_failed(exc):
                 return False
             raise
         return True

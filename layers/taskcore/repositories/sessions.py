@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from taskcore.clock import expired, format_instant
 from taskcore.repositories.users import condition_failed, user_from_item, user_key
 from taskcore.services.ports import RefreshState, SessionStore
-from taskcore.storage.errors import dynamo_unavailable_as_503
+from taskcore.storage.errors import dynamo_unavailable_as_503, is_condition_failed
 from taskcore.storage.models import AuthModel, UserModel
 
 
@@ -127,7 +127,7 @@ class SessionRepository(SessionStore):
                     condition=AuthModel.user_id == user_id,
                 )
             except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
+                if not is_condition_failed(exc):
                     raise
 
     def end_all(self, user_id: str, now: datetime, keep_family: str | None = None) -> None:

@@ -31,7 +31,7 @@ from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable
 from taskcore.repositories.users import at_change_seq, user_from_item, user_key
 from taskcore.services.ports import PageKey, TaskStore, TaskWrite, WriteOutcome
-from taskcore.storage.errors import dynamo_unavailable_as_503
+from taskcore.storage.errors import dynamo_unavailable_as_503, is_condition_failed
 from taskcore.storage.models import SearchEntryModel, TaskModel, UserModel
 
 LIVE = "T#"
@@ -123,7 +123,7 @@ class TaskRepository(TaskStore):
                     fresh.save(condition=TaskModel.version == item.version)
                     rewritten += 1
                 except PutError as exc:
-                    if exc.cause_response_code != "ConditionalCheckFailedException":
+                    if not is_condition_failed(exc):
                         raise
         return rewritten
 

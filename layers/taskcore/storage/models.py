@@ -32,9 +32,37 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
-# Retries against throttling and 5xx are botocore's "standard" mode with capped,
-# jittered back-off; the service layer turns what still fails into a 503.
-RETRY_ATTEMPTS = 4
+# The time budget of one DynamoDB call (DESIGN §3: a dependency that is down or too slow
+# is a 503 with Retry-After within 10 s, on every route). Every botocore client of the
+# tables (the models' and the transactions' Connection, storage/tables.py) uses these.
+#
+# * CONNECT_TIMEOUT_SECONDS: a TCP connect to DynamoDB (or the local emulator) takes
+#   milliseconds; a host that does not answer SYN within 1 s is unreachable.
+# * READ_TIMEOUT_SECONDS: the longest silence between request and answer bytes. DynamoDB
+#   answers in single-digit ms (transactions tens of ms); 2 s leaves room for the local
+#   emulator on a loaded 2-core machine. A stalled store (SIGSTOP, a hung process, a
+#   black-holed connection) costs exactly this per attempt: the kernel still accepts
+#   connections, nothing answers.
+# * RETRY_ATTEMPTS: retries after the first attempt, botocore "standard" mode, which
+#   retries throttling, 5xx and connection / timeout errors with jittered exponential
+#   back-off (rand * 25 ms * 2**n after a 5xx or a timeout, rand * 1 s * 2**n when
+#   throttled).
+#
+# Worst case of one call: (1 + RETRY_ATTEMPTS) attempts of at most connect + read
+# seconds, plus the back-off: 3 * (1 + 2) + 0.075 = 9.1 s when each attempt connects
+# slowly and then stalls, 3 * 2 + 0.075 = 6.1 s for a stalled store (measured: the e2e
+# test in tests/e2e/test_dependency_stalls.py). Throttling answers fast, so its budget is
+# back-off only: at most 1 + 2 = 3 s. A request fails at its first call that exhausts
+# this budget, so a stalled store is a 503 in about 6 s on every route. nginx's
+# proxy_read_timeout (local/nginx.conf) sits above WORST_CALL_SECONDS, so nginx never
+# gives up on a worker that is about to answer 503.
+CONNECT_TIMEOUT_SECONDS = 1.0
+READ_TIMEOUT_SECONDS = 2.0
+RETRY_ATTEMPTS = 2
+_MAX_TIMEOUT_BACKOFF_SECONDS = sum(0.025 * 2**n for n in range(RETRY_ATTEMPTS))
+WORST_CALL_SECONDS = (1 + RETRY_ATTEMPTS) * (
+    CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
+) + _MAX_TIMEOUT_BACKOFF_SECONDS
 
 
 class _BaseMeta:
@@ -43,8 +71,8 @@ class _BaseMeta:
     host: str | None = None
     billing_mode = "PAY_PER_REQUEST"
     max_retry_attempts = RETRY_ATTEMPTS
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 5
+    connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
+    read_timeout_seconds = READ_TIMEOUT_SECONDS
 
 
 class UserModel(Model):

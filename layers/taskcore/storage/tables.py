@@ -9,7 +9,13 @@ from pynamodb.connection import Connection
 from pynamodb.models import Model
 
 from taskcore.config import Settings
-from taskcore.storage.models import ALL_MODELS, LOGICAL_NAMES, RETRY_ATTEMPTS
+from taskcore.storage.models import (
+    ALL_MODELS,
+    CONNECT_TIMEOUT_SECONDS,
+    LOGICAL_NAMES,
+    READ_TIMEOUT_SECONDS,
+    RETRY_ATTEMPTS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +41,8 @@ def bind(settings: Settings) -> Connection:
         region=settings.aws_region,
         host=settings.dynamodb_endpoint_url,
         max_retry_attempts=RETRY_ATTEMPTS,
-        connect_timeout_seconds=2,
-        read_timeout_seconds=5,
+        connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+        read_timeout_seconds=READ_TIMEOUT_SECONDS,
     )
 
 

@@ -169,3 +169,29 @@ def test_due_dates_whose_utc_form_leaves_the_range_are_422(api: ApiClient, due_a
             api.request("POST", "/v1/tasks", {"title": "e", "due_at": edge}, token=token).status
             == 201
         )
+
+
+def test_a_validation_reply_lists_at_most_20_errors(api: ApiClient) -> None:
+    # 4,500 unknown keys: a short 422, not one that grows with the attack.
+    body = {"email": "x@example.com", "password": "correct horse"}
+    body.update({f"k{n}": 0 for n in range(4_500)})  # under the 64 KiB body limit
+    reply = api.request("POST", "/v1/auth/register", body)
+    document = problem(reply, 422)
+    assert len(document["errors"]) == 20
+    assert "and 4480 more" in document["detail"]
+    assert len(reply.body) < 4_000
+    token = api.token()
+    listed = api.request("GET", "/v1/tasks?" + "&".join(f"x{n}=1" for n in range(100)), token=token)
+    assert "and 80 more" in problem(listed, 400)["detail"]
+
+
+def test_registration_is_rate_limited_before_the_body_is_validated(deps) -> None:
+    from security_support import WsgiApiClient
+
+    from app import app
+    from wsgi import create_application
+
+    spammer = WsgiApiClient(create_application(app), remote_addr="203.0.113.99")
+    invalid = {"email": "not an address", "password": "x", "junk": 1}
+    statuses = [spammer.request("POST", "/v1/auth/register", invalid).status for _ in range(12)]
+    assert statuses == [422] * 10 + [429] * 2

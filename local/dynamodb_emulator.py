@@ -105,6 +105,8 @@ _lock = threading.RLock()
 _installed = False
 _writes = 0  # requests other than reads answered so far (snapshots compare it)
 _originals: dict[str, Any] = {}  # what the fast paths replaced, to put back
+# Queries answered from the indexes, and handed to moto's own code (tests read these).
+query_counts: dict[str, int] = {"indexed": 0, "moto": 0}
 
 
 class _Fallback(Exception):
@@ -599,6 +601,7 @@ def _query(
             filter_kwargs,
         )
     except _Fallback:
+        query_counts["moto"] += 1
         return _originals["query"](  # type: ignore[no-any-return]
             self,
             hash_key,
@@ -615,6 +618,7 @@ def _query(
             range_key_conditions=range_key_conditions,
             **filter_kwargs,
         )
+    query_counts["indexed"] += 1
     matched, last_evaluated_key = found
     results = copy.deepcopy(matched)
     if index_name:

@@ -174,7 +174,14 @@ def test_duplicate_item(store) -> None:
 
 def test_validation_error_after_writes(store) -> None:
     ddb, table, users = store
-    bad_key = {"Update": {"TableName": table, "Key": {"pk": {"S": "u0"}}, "UpdateExpression": "SET a = :a", "ExpressionAttributeValues": {":a": {"S": "x"}}}}  # fmt: skip
+    bad_key = {
+        "Update": {
+            "TableName": table,
+            "Key": {"pk": {"S": "u0"}},  # no range key
+            "UpdateExpression": "SET a = :a",
+            "ExpressionAttributeValues": {":a": {"S": "x"}},
+        }
+    }
     error = _assert_cancelled_cleanly(ddb, [table, users], [*_writes(table, users), bad_key])
     assert error.response["Error"]["Code"] == "ValidationException"
 

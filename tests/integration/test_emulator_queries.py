@@ -142,29 +142,33 @@ def _value(rng: random.Random, kind: str) -> dict[str, str]:
     return {"N": rng.choice(NUMBERS)} if kind == "N" else {"S": _word(rng, 2)}
 
 
+def _key_condition(
+    rng: random.Random, index: str | None, names: dict[str, str], values: dict[str, Any]
+) -> str:
+    hash_attr, hash_values, range_attr, kind = _TARGETS[index]
+    names["#h"] = hash_attr
+    values[":h"] = {"S": rng.choice((*hash_values, "zz"))}
+    operator = rng.choice(("none", "=", "<", "<=", ">", ">=", "between", "begins_with"))
+    if operator == "none" or (operator == "begins_with" and kind == "N"):
+        return "#h = :h"
+    names["#r"] = range_attr
+    values[":a"] = _value(rng, kind)
+    if operator == "between":
+        values[":b"] = _value(rng, kind)
+        return "#h = :h AND #r BETWEEN :a AND :b"
+    if operator == "begins_with":
+        return "#h = :h AND begins_with(#r, :a)"
+    return f"#h = :h AND #r {operator} :a"
+
+
 def _query(rng: random.Random, table: str) -> dict[str, Any]:
     index = rng.choice(list(_TARGETS))
-    hash_attr, hash_values, range_attr, kind = _TARGETS[index]
     request: dict[str, Any] = {"TableName": table}
     if index:
         request["IndexName"] = index
-    names = {"#h": hash_attr}
-    values = {":h": {"S": rng.choice((*hash_values, "zz"))}}
-    condition = "#h = :h"
-    operator = rng.choice(("none", "=", "<", "<=", ">", ">=", "between", "begins_with"))
-    if operator == "begins_with" and kind == "N":
-        operator = "none"
-    if operator != "none":
-        names["#r"] = range_attr
-        values[":a"] = _value(rng, kind)
-        if operator == "between":
-            values[":b"] = _value(rng, kind)
-            condition += " AND #r BETWEEN :a AND :b"
-        elif operator == "begins_with":
-            condition += " AND begins_with(#r, :a)"
-        else:
-            condition += f" AND #r {operator} :a"
-    request["KeyConditionExpression"] = condition
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    request["KeyConditionExpression"] = _key_condition(rng, index, names, values)
     if rng.random() < 0.5:
         request["ScanIndexForward"] = False
     if rng.random() < 0.7:
@@ -174,7 +178,6 @@ def _query(rng: random.Random, table: str) -> dict[str, Any]:
         values[":n"] = {"N": "0"}
     if rng.random() < 0.2:
         request["ProjectionExpression"] = "#h, sk, title"
-        names["#h"] = hash_attr
     elif rng.random() < 0.1:
         request["Select"] = "COUNT"
     if index != "by_g" and rng.random() < 0.3:
@@ -272,7 +275,7 @@ def test_reads_encode_like_moto(ddb) -> None:
                 "ExpressionAttributeValues": {":p": {"S": "a"}},
                 "ReturnConsumedCapacity": "TOTAL",
             },
-        ),  # fmt: skip
+        ),
     ]
     for operation, request in requests:
         fast = getattr(ddb, operation)(**request)

@@ -872,24 +872,37 @@ SNAPSHOT_FORMAT = "taskapp-dynamodb-emulator-snapshot/1"
 
 
 def _wire(value: Any) -> Any:
-    """A DynamoType as its wire JSON ({"S": ...}, {"M": {...}}, ...)."""
+    """A DynamoType as JSON: its wire form ({"S": ...}, {"M": {...}}, ...), binary values
+    base64-encoded (moto keeps them as bytes; "b64" marks them so they come back so)."""
     kind = value.type
     inner = value.value
     if kind == "L":
         return {"L": [_wire(v) for v in inner]}
     if kind == "M":
         return {"M": {k: _wire(v) for k, v in inner.items()}}
-    if kind == "B" and isinstance(inner, bytes):
-        return {"B": base64.b64encode(inner).decode("ascii")}
-    if kind == "BS":
-        return {
-            "BS": [
-                base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for v in inner
-            ]
-        }
-    if kind in ("SS", "NS"):
+    if kind in ("B", "BS"):
+        values = inner if kind == "BS" else [inner]
+        if all(isinstance(v, bytes) for v in values):
+            encoded = [base64.b64encode(v).decode("ascii") for v in values]
+            return {kind: encoded if kind == "BS" else encoded[0], "b64": True}
+    if kind in ("SS", "NS", "BS"):
         return {kind: list(inner)}
     return {kind: inner}
+
+
+def _unwire(value: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`_wire`, as a dict for ``DynamoType``."""
+    if value.pop("b64", False):
+        kind, inner = next(iter(value.items()))
+        if kind == "BS":
+            return {kind: [base64.b64decode(v) for v in inner]}
+        return {kind: base64.b64decode(inner)}
+    kind, inner = next(iter(value.items()))
+    if kind == "L":
+        return {"L": [_unwire(v) for v in inner]}
+    if kind == "M":
+        return {"M": {k: _unwire(v) for k, v in inner.items()}}
+    return value
 
 
 def _item_json(item: Any) -> str:
@@ -1108,7 +1121,7 @@ def _load(document: dict[str, Any]) -> int:
             item.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
             dict.__init__(item.attrs)
             for name, value in attrs.items():
-                dict.__setitem__(item.attrs, name, DynamoType(value))
+                dict.__setitem__(item.attrs, name, DynamoType(_unwire(value)))
             item.hash_key = item.attrs[table.hash_key_attr]
             if table.range_key_attr is None:
                 item.range_key = None

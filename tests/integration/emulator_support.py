@@ -138,10 +138,13 @@ def _store(name: str) -> Any:
 
     table = dynamodb_backends["123456789012"]["us-east-1"].tables[name]
     if table.range_key_attr is None:
-        return sorted(json.dumps(item.to_json(), sort_keys=True) for item in table.items.values())
+        return sorted(
+            json.dumps(item.to_json(), sort_keys=True, default=repr)
+            for item in table.items.values()
+        )
     return {
         str(hash_key.value): sorted(
-            json.dumps(item.to_json(), sort_keys=True) for item in partition.values()
+            json.dumps(item.to_json(), sort_keys=True, default=repr) for item in partition.values()
         )
         for hash_key, partition in table.items.items()
         if partition

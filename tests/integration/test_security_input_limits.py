@@ -21,19 +21,13 @@ def _padded(body: dict[str, object], size: int) -> str:
 def test_the_body_limit_is_64_kib_on_every_route_with_a_body(api: ApiClient) -> None:
     token = api.token()
     task = api.create(token)
-    at_limit = api.request(
-        "POST", "/v1/tasks", raw=_padded({"title": "big"}, MAX_BODY), token=token
-    )
+    at_limit = api.request("POST", "/v1/tasks", raw=_padded({"title": "big"}, MAX_BODY),
+                           token=token)
     assert at_limit.status == 201
     over = _padded({"title": "big"}, MAX_BODY + 1)
-    for method, path in (
-        ("POST", "/v1/tasks"),
-        ("PATCH", f"/v1/tasks/{task['id']}"),
-        ("PATCH", "/v1/me"),
-        ("POST", "/v1/auth/register"),
-        ("POST", "/v1/auth/login"),
-        ("POST", "/v1/auth/refresh"),
-    ):
+    for method, path in (("POST", "/v1/tasks"), ("PATCH", f"/v1/tasks/{task['id']}"),
+                         ("PATCH", "/v1/me"), ("POST", "/v1/auth/register"),
+                         ("POST", "/v1/auth/login"), ("POST", "/v1/auth/refresh")):
         problem(api.request(method, path, raw=over, token=token), 413)
 
 
@@ -51,10 +45,8 @@ def test_the_body_limit_is_64_kib_on_every_route_with_a_body(api: ApiClient) -> 
 )
 def test_hostile_json_is_a_4xx(api: ApiClient, raw: str, status: int) -> None:
     token = api.token()
-    problem(
-        api.request("POST", "/v1/tasks", raw=raw.encode("utf-8", "surrogatepass"), token=token),
-        status,
-    )
+    problem(api.request("POST", "/v1/tasks", raw=raw.encode("utf-8", "surrogatepass"),
+                        token=token), status)
     assert api.request("GET", "/v1/tasks", token=token).json["items"] == []
 
 
@@ -120,13 +112,8 @@ def test_page_sizes_are_bounded(api: ApiClient, path: str, largest: int) -> None
 
 def test_out_of_range_query_values_are_400(api: ApiClient) -> None:
     token = api.token()
-    for query in (
-        "q=" + "a" * 201,
-        "cursor=" + "c" * 2049,
-        "tag=" + "t" * 33,
-        "due_from=0001-01-01",
-        "due_until=9999-12-31T23:59:59-01:00",
-    ):
+    for query in ("q=" + "a" * 201, "cursor=" + "c" * 2049, "tag=" + "t" * 33,
+                  "due_from=0001-01-01", "due_until=9999-12-31T23:59:59-01:00"):
         problem(api.request("GET", f"/v1/tasks?{query}", token=token), 400)
     problem(api.request("GET", "/v1/sync?since=" + "s" * 1025, token=token), 400)
 
@@ -140,11 +127,6 @@ def test_the_task_quota_is_422_and_deleting_frees_a_place(api: ApiClient, deps) 
         assert "at most 3 tasks" in problem(reply, 422)["errors"][0]["message"]
     assert api.request("DELETE", f"/v1/tasks/{tasks[0]['id']}", token=token).status == 204
     # The refused idempotent request did not use its key up.
-    reply = api.request(
-        "POST",
-        "/v1/tasks",
-        {"title": "fourth"},
-        token=token,
-        headers={"Idempotency-Key": "over-quota"},
-    )
+    reply = api.request("POST", "/v1/tasks", {"title": "fourth"}, token=token,
+                        headers={"Idempotency-Key": "over-quota"})
     assert reply.status == 201

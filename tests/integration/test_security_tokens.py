@@ -72,12 +72,8 @@ def _claims(deps: Deps, token: str) -> dict[str, Any]:
     secret = deps.settings.jwt_secret.get_secret_value()
     settings = deps.settings
     claims: dict[str, Any] = jwt.decode(
-        token,
-        secret,
-        algorithms=["HS256"],
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-        options={"verify_exp": False, "verify_nbf": False},
+        token, secret, algorithms=["HS256"], audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer, options={"verify_exp": False, "verify_nbf": False},
     )
     return claims
 
@@ -137,9 +133,8 @@ def test_reusing_a_spent_refresh_token_ends_the_whole_session(api: ApiClient) ->
     rotated = api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     assert rotated.status == 200
     # An attacker replays the stolen, already spent token.
-    problem(
-        api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
-    )
+    problem(api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}),
+            401)
     # The legitimate client's newer tokens stop working too.
     _refused(api, rotated.json["access_token"])
     problem(
@@ -161,9 +156,8 @@ def test_a_refresh_token_cannot_be_moved_to_another_account(api: ApiClient) -> N
 def test_a_refresh_token_is_not_an_access_token(api: ApiClient) -> None:
     session = api.register()
     _refused(api, session["refresh_token"])
-    problem(
-        api.request("POST", "/v1/auth/refresh", {"refresh_token": session["access_token"]}), 401
-    )
+    problem(api.request("POST", "/v1/auth/refresh", {"refresh_token": session["access_token"]}),
+            401)
 
 
 def test_racing_refreshes_with_one_token_end_the_session(deps: Deps) -> None:

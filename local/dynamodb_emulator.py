@@ -76,6 +76,14 @@ from typing import Any
 
 log = logging.getLogger("dynamodb_emulator")
 
+# One emulator per process, whichever name imported it (``dynamodb_emulator`` with local/
+# on the path, as tests do; ``local.dynamodb_emulator`` from the repository root, as
+# bench/ does): a second copy would patch moto twice and keep its own state.
+if __name__ != "__main__":
+    _loaded = sys.modules.setdefault("dynamodb_emulator", sys.modules[__name__])
+    if _loaded is not sys.modules[__name__]:
+        sys.modules[__name__] = _loaded
+
 # moto (major, minor) versions whose internals the fast paths were written against.
 TESTED_MOTO_VERSIONS: frozenset[tuple[int, int]] = frozenset({(5, 2)})
 # moto's Query page size limit, and a bound above any item's size (moto rejects items
@@ -105,6 +113,8 @@ _lock = threading.RLock()
 _installed = False
 _writes = 0  # requests other than reads answered so far (snapshots compare it)
 _originals: dict[str, Any] = {}  # what the fast paths replaced, to put back
+_DynamoType: Any = None  # moto's classes, once the fast paths are installed
+_LimitedSizeDict: Any = None
 # Queries answered from the indexes, and handed to moto's own code (tests read these).
 query_counts: dict[str, int] = {"indexed": 0, "moto": 0}
 
@@ -185,10 +195,14 @@ def install_fast_paths() -> bool:
         log.warning(message)
         print(message, file=sys.stderr, flush=True)
         return False
+    global _DynamoType, _LimitedSizeDict
+    from moto.dynamodb import responses
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
 
+    _DynamoType, _LimitedSizeDict = DynamoType, LimitedSizeDict
     _originals.update(
         {
             "transact_write_items": DynamoDBBackend.transact_write_items,
@@ -197,8 +211,10 @@ def install_fast_paths() -> bool:
             "delete_item": Table.delete_item,
             "query": Table.query,
             "serialized": DynamoHandler.serialized,
+            "dynamo_to_dict": responses.dynamo_to_dict,  # type: ignore[attr-defined]
         }
     )
+    responses.dynamo_to_dict = _to_dict  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
     Table.put_item = _put_item  # type: ignore[method-assign]
@@ -212,6 +228,7 @@ def remove_fast_paths() -> None:
     """Put moto's own methods back (tests compare both) and drop every table's index."""
     if not _originals:
         return
+    from moto.dynamodb import responses
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
@@ -222,6 +239,7 @@ def remove_fast_paths() -> None:
     Table.delete_item = _originals["delete_item"]  # type: ignore[method-assign]
     Table.query = _originals["query"]  # type: ignore[method-assign]
     DynamoHandler.serialized = _originals["serialized"]  # type: ignore[method-assign]
+    responses.dynamo_to_dict = _originals["dynamo_to_dict"]  # type: ignore[attr-defined]
     _originals.clear()
     for table in _all_tables():
         table.__dict__.pop("_emu_index", None)
@@ -487,6 +505,7 @@ class _TableIndex:
         self.specs = _specs_of(table)
         self.parts: dict[str | None, dict[Any, _Partition]] = {name: {} for name in self.specs}
         self.entries: dict[tuple[Any, Any], list[tuple[str | None, Any, tuple[Any, ...]]]] = {}
+        self.sizes: dict[tuple[Any, Any], int] = {}  # Item.size() of items read so far
         for item in _items_of(table):
             self._place(item, bisect_in=False)
         for parts in self.parts.values():
@@ -517,6 +536,7 @@ class _TableIndex:
 
     def reindex(self, hash_key: Any, range_key: Any) -> None:
         """Move the item at this key to where it now belongs (or out)."""
+        self.sizes.pop((hash_key, range_key), None)
         for name, part_key, sort_key in self.entries.pop((hash_key, range_key), ()):
             parts = self.parts[name]
             part = parts[part_key]
@@ -620,7 +640,10 @@ def _query(
         )
     query_counts["indexed"] += 1
     matched, last_evaluated_key = found
-    results = copy.deepcopy(matched)
+    # moto deep-copies the page here; nothing downstream edits it (projections make new
+    # items, the response is encoded before the lock is released), so the emulator hands
+    # out the stored items themselves.
+    results = matched
     if index_name:
         index = self.get_index(index_name)
         results = [index.project(r) for r in results]
@@ -669,7 +692,7 @@ def _query_page(
             lo = max(lo, bisect.bisect_right(part.keys, start))
         else:
             hi = min(hi, bisect.bisect_left(part.keys, start))
-    return _walk(table, spec, part, (lo, hi), forward, limit, range_comparison, range_objs)
+    return _walk(table, index, spec, part, (lo, hi), forward, limit, range_comparison, range_objs)
 
 
 def _partition_key(
@@ -710,6 +733,7 @@ def _start_key(spec: _Spec, part_key: Any, start: dict[str, Any]) -> tuple[Any, 
 
 def _walk(
     table: Any,
+    index: _TableIndex,
     spec: _Spec,
     part: _Partition,
     bounds: tuple[int, int],
@@ -727,13 +751,17 @@ def _walk(
     for i in positions:
         if limit is not None and len(matched) == limit:
             return matched, table._get_last_evaluated_key(matched[-1], spec.name)
-        item = _current(table, *part.pks[i])
+        pk = part.pks[i]
+        item = _current(table, *pk)
         if range_comparison is not None:
             value = item.attrs.get(spec.range_attr) if spec.name else item.range_key
             if value is None or not value.compare(range_comparison, range_objs):
                 raise _Fallback("interval and comparison disagree")
         matched.append(item)
-        size += item.size()
+        item_size = index.sizes.get(pk)
+        if item_size is None:
+            item_size = index.sizes[pk] = item.size()
+        size += item_size
         if size > _RESULT_SIZE_LIMIT - _MAX_ITEM_SIZE:
             raise _Fallback("page near the size limit")
     more = hi < len(part.keys) if forward else lo > 0
@@ -827,6 +855,29 @@ def _serialized(self: Any, action_result: Any) -> Any:
     headers = {"Content-Type": "application/x-amz-json-1.0"}
     headers.update(self.response_headers)
     return 200, headers, body
+
+
+def _to_dict(obj: Any) -> Any:
+    """moto's ``dynamo_to_dict`` (which DynamoResult runs on every reply), with fast
+    paths for the shapes of item data; anything else goes to moto's own."""
+    kind = type(obj)
+    if kind is _DynamoType:
+        value = obj.value
+        if type(value) is str or type(value) is bool:
+            if obj.type != "B":
+                return {obj.type: value}
+        elif obj.type == "L" and type(value) is list:
+            return {"L": [_to_dict(v) for v in value]}
+        elif obj.type == "M" and type(value) is dict:
+            return {"M": {k: _to_dict(v) for k, v in value.items()}}
+        return _originals["dynamo_to_dict"](obj)
+    if kind is str or kind is int or kind is float or kind is bool or obj is None:
+        return obj
+    if kind is dict or kind is _LimitedSizeDict:
+        return {k: _to_dict(v) for k, v in obj.items()}
+    if kind is list:
+        return [_to_dict(v) for v in obj]
+    return _originals["dynamo_to_dict"](obj)
 
 
 def _json_default(value: Any) -> Any:
@@ -1149,9 +1200,14 @@ def main(argv: list[str] | None = None) -> None:
         default=5.0,
         help="seconds between snapshots when something changed (default 5)",
     )
+    parser.add_argument(
+        "--no-fast-paths",
+        action="store_true",
+        help="plain serialised moto (for comparisons)",
+    )
     args, rest = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    serialise_dynamodb_requests()
+    serialise_dynamodb_requests(fast=not args.no_fast_paths)
     from moto.server import main as moto_main
 
     if args.state_file is None:

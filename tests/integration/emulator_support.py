@@ -155,15 +155,16 @@ def _store(name: str) -> Any:
 def moto_queries() -> Iterator[None]:
     """moto's own Query and response encoding, with the write hooks (and so the
     maintained indexes) left in place."""
+    from moto.dynamodb import responses
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
 
     assert emulator.fast_paths_installed()
-    fast_query, fast_serialized = Table.query, DynamoHandler.serialized
+    fast = Table.query, DynamoHandler.serialized, responses.dynamo_to_dict
     Table.query = emulator._originals["query"]
     DynamoHandler.serialized = emulator._originals["serialized"]
+    responses.dynamo_to_dict = emulator._originals["dynamo_to_dict"]
     try:
         yield
     finally:
-        Table.query = fast_query
-        DynamoHandler.serialized = fast_serialized
+        Table.query, DynamoHandler.serialized, responses.dynamo_to_dict = fast

@@ -198,7 +198,7 @@ def install_fast_paths() -> bool:
     global _DynamoType, _LimitedSizeDict
     from moto.dynamodb import responses
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
 
@@ -212,8 +212,10 @@ def install_fast_paths() -> bool:
             "query": Table.query,
             "serialized": DynamoHandler.serialized,
             "dynamo_to_dict": responses.dynamo_to_dict,  # type: ignore[attr-defined]
+            "item_init": Item.__init__,
         }
     )
+    Item.__init__ = _item_init  # type: ignore[method-assign]
     responses.dynamo_to_dict = _to_dict  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
@@ -230,9 +232,11 @@ def remove_fast_paths() -> None:
         return
     from moto.dynamodb import responses
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
 
+    Item.__init__ = _originals["item_init"]  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _originals["transact_write_items"]  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _originals["update_item"]  # type: ignore[method-assign]
     Table.put_item = _originals["put_item"]  # type: ignore[method-assign]
@@ -312,6 +316,31 @@ def _current(table: Any, hash_key: Any, range_key: Any) -> Any:
     if table.range_key_attr is None:
         return partition
     return partition.get(range_key)
+
+
+def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    """moto's ``Item.__init__`` in O(attributes): its ``LimitedSizeDict`` re-adds the size
+    of every attribute already set each time one is added (quadratic); this keeps the
+    running total and raises the same error at the same point."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.utilities import bytesize
+
+    self.hash_key = hash_key
+    self.range_key = range_key
+    stored = _LimitedSizeDict.__new__(_LimitedSizeDict)
+    dict.__init__(stored)
+    total = 0
+    for key, value in attrs.items():
+        typed = _DynamoType(value)
+        if key in stored:  # not from a dict, but keep moto's arithmetic if it happens
+            return _originals["item_init"](self, hash_key, range_key, attrs)  # type: ignore[no-any-return]
+        size = bytesize(key) + typed.size()
+        if total + size > 405000:
+            raise ItemSizeTooLarge
+        dict.__setitem__(stored, key, typed)
+        total += size
+    self.attrs = stored
+    return None
 
 
 # --------------------------------------------------------------------------------------

@@ -271,3 +271,36 @@ def test_refuses_untested_moto_versions(monkeypatch, capsys) -> None:
     finally:
         emulator._originals.update(saved)
     assert dynamodb_backends  # the store itself is untouched
+
+
+def test_items_are_built_as_moto_builds_them(store) -> None:
+    """The linear Item constructor stores the same attributes and refuses the same sizes."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    ddb, table, _ = store
+    attrs = {
+        "pk": {"S": "p"},
+        "sk": {"S": "s"},
+        "n": {"N": "1.50"},
+        "l": {"L": [{"S": "x"}, {"M": {"y": {"BOOL": True}}}]},
+        "ss": {"SS": ["a", "b"]},
+    }
+    fast = Item(DynamoType(attrs["pk"]), DynamoType(attrs["sk"]), attrs)
+    plain = Item.__new__(Item)
+    keys = DynamoType(attrs["pk"]), DynamoType(attrs["sk"])
+    emulator._originals["item_init"](plain, *keys, attrs)
+    assert fast == plain and fast.size() == plain.size() and type(fast.attrs) is type(plain.attrs)
+    for size in (404_990, 405_000, 405_010):
+        big = {"pk": {"S": "p"}, "sk": {"S": "s"}, "v": {"S": "x" * (size - 5)}}
+        outcomes = []
+        for build in (Item.__init__, emulator._originals["item_init"]):
+            try:
+                build(Item.__new__(Item), DynamoType(big["pk"]), DynamoType(big["sk"]), big)
+                outcomes.append("ok")
+            except Exception as error:
+                outcomes.append(type(error).__name__)
+        assert outcomes[0] == outcomes[1], size
+    with pytest.raises(ClientError) as raised:
+        huge = {"pk": {"S": "p"}, "sk": {"S": "s"}, "v": {"S": "x" * 420_000}}
+        ddb.put_item(TableName=table, Item=huge)
+    assert raised.value.response["Error"]["Code"] == "ValidationException"

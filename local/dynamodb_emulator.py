@@ -70,6 +70,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,7 @@ def install_fast_paths() -> bool:
         print(message, file=sys.stderr, flush=True)
         return False
     global _DynamoType, _LimitedSizeDict
+    from moto.core.parse import BaseJSONParser
     from moto.dynamodb import responses
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -213,8 +215,10 @@ def install_fast_paths() -> bool:
             "serialized": DynamoHandler.serialized,
             "dynamo_to_dict": responses.dynamo_to_dict,  # type: ignore[attr-defined]
             "item_init": Item.__init__,
+            "parse_structure": BaseJSONParser._parse_structure,
         }
     )
+    BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
     Item.__init__ = _item_init  # type: ignore[method-assign]
     responses.dynamo_to_dict = _to_dict  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
@@ -230,6 +234,7 @@ def remove_fast_paths() -> None:
     """Put moto's own methods back (tests compare both) and drop every table's index."""
     if not _originals:
         return
+    from moto.core.parse import BaseJSONParser
     from moto.dynamodb import responses
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import Item
@@ -237,6 +242,7 @@ def remove_fast_paths() -> None:
     from moto.dynamodb.responses import DynamoHandler
 
     Item.__init__ = _originals["item_init"]  # type: ignore[method-assign]
+    BaseJSONParser._parse_structure = _originals["parse_structure"]  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _originals["transact_write_items"]  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _originals["update_item"]  # type: ignore[method-assign]
     Table.put_item = _originals["put_item"]  # type: ignore[method-assign]
@@ -341,6 +347,60 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
         total += size
     self.attrs = stored
     return None
+
+
+_ATTRIBUTE_VALUE_MEMBERS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
+_attribute_value_shapes: dict[int, bool] = {}
+
+
+def _parse_structure(self: Any, shape: Any, value: Any) -> Any:
+    """moto's JSON request parser walks the botocore shape of every attribute value of a
+    request; DynamoDB's AttributeValue is parsed directly (same result)."""
+    known = _attribute_value_shapes.get(id(shape))
+    if known is None:
+        known = _attribute_value_shapes[id(shape)] = (
+            shape.name == "AttributeValue"
+            and not shape.is_document_type
+            and set(shape.members) == _ATTRIBUTE_VALUE_MEMBERS
+            and all(m.serialization.get("name", n) == n for n, m in shape.members.items())
+        )
+    if known:
+        try:
+            return _attribute_value(self, value)
+        except _Fallback:
+            pass
+    return _originals["parse_structure"](self, shape, value)
+
+
+def _attribute_value(parser: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if type(value) is not dict or len(value) != 1:
+        raise _Fallback("not a single-member map")
+    ((name, raw),) = value.items()
+    if raw is None or name not in _ATTRIBUTE_VALUE_MEMBERS:
+        return {}
+    if name in ("S", "N", "BOOL", "NULL"):
+        return {name: raw}
+    if name == "B":
+        return {name: parser._blob_parser(raw)}
+    return {name: _AV_CONTAINERS[name, type(raw)](parser, raw)}
+
+
+def _no_container(parser: Any, raw: Any) -> Any:
+    raise _Fallback("unexpected member value")
+
+
+_AV_CONTAINERS: defaultdict[tuple[str, type], Callable[[Any, Any], Any]] = defaultdict(
+    lambda: _no_container,
+    {
+        ("SS", list): lambda parser, raw: list(raw),
+        ("NS", list): lambda parser, raw: list(raw),
+        ("BS", list): lambda parser, raw: [parser._blob_parser(v) for v in raw],
+        ("L", list): lambda parser, raw: [_attribute_value(parser, v) for v in raw],
+        ("M", dict): lambda parser, raw: {k: _attribute_value(parser, v) for k, v in raw.items()},
+    },
+)
 
 
 # --------------------------------------------------------------------------------------

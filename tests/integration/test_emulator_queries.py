@@ -284,3 +284,79 @@ def test_reads_encode_like_moto(ddb) -> None:
         fast.pop("ResponseMetadata")
         reference.pop("ResponseMetadata")
         assert fast == reference, operation
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.choice(("S", "N", "B", "SS", "NS", "BS", "BOOL", "NULL", "M", "L", "odd"))
+    if kind in ("M", "L") and depth > 2:
+        kind = "S"
+    if kind == "M":
+        return {"M": {_word(rng): _random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))}}
+    if kind == "L":
+        return {"L": [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]}
+    if kind in ("B", "BS"):
+        blob = "AAEC/w=="  # base64 of 00 01 02 ff
+        return {kind: blob if kind == "B" else [blob, "YQ=="]}
+    if kind == "odd":  # not a well-formed attribute value: moto's own parser decides
+        return rng.choice(({"S": "a", "N": "1"}, {"X": "y"}, {"S": None}, {"M": "no"}, {}))
+    return {kind: rng.choice((["a", "b"], ["1", "2"])) if kind in ("SS", "NS") else _word(rng)}
+
+
+def test_requests_parse_like_moto(moto_dynamodb: None) -> None:
+    """The direct AttributeValue parser gives what moto's shape-driven parser gives."""
+    import json
+
+    from moto.core.parse import PROTOCOL_PARSERS, BaseJSONParser
+    from moto.core.utils import get_service_model
+    from moto.dynamodb.responses import DynamoHandler
+
+    service = get_service_model("dynamodb")
+    rng = random.Random(11)
+    errors = 0
+    for _ in range(300):
+        operation = rng.choice(("PutItem", "UpdateItem", "Query", "BatchWriteItem"))
+        values = {f":v{i}": _random_value(rng) for i in range(3)}
+        item = {
+            "pk": {"S": "p"},
+            "sk": {"S": "s"},
+            **{_word(rng): _random_value(rng) for _ in range(4)},
+        }
+        body = {
+            "PutItem": {"TableName": "t", "Item": item},
+            "UpdateItem": {
+                "TableName": "t",
+                "Key": {"pk": {"S": "p"}},
+                "ExpressionAttributeValues": values,
+            },
+            "Query": {
+                "TableName": "t",
+                "ExpressionAttributeValues": values,
+                "ExclusiveStartKey": item,
+            },
+            "BatchWriteItem": {"RequestItems": {"t": [{"PutRequest": {"Item": item}}]}},
+        }[operation]
+        request = {
+            "method": "POST",
+            "values": {},
+            "headers": {},
+            "body": json.dumps(body),
+            "url_path": "/",
+            "url_params": {},
+        }
+        parsed = []
+        for structure in (BaseJSONParser._parse_structure, emulator._originals["parse_structure"]):
+            saved = BaseJSONParser._parse_structure
+            BaseJSONParser._parse_structure = structure
+            try:
+                parser = PROTOCOL_PARSERS["json"](
+                    service.operation_model(operation),
+                    map_type=DynamoHandler.PROTOCOL_PARSER_MAP_TYPE,
+                )
+                parsed.append(repr(parser.parse(request)))
+            except Exception as error:
+                parsed.append(f"{type(error).__name__}: {error}")
+            finally:
+                BaseJSONParser._parse_structure = saved
+        assert parsed[0] == parsed[1], body
+        errors += parsed[0].startswith(("KeyError", "AttributeError", "TypeError"))
+    assert errors < 50, "most requests parse"

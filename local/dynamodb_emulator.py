@@ -26,22 +26,33 @@ moto stays the engine; this module changes four things.
    ``Decimal`` or string per call, 1.2 million calls for one search); then it filters the
    partition, sorts it again by the index keys, walks it to skip up to
    ``ExclusiveStartKey``, and computes ``Item.size()`` of each candidate. That was 97% of
-   the search's 1.9 s and 75% of the list page's 260 ms. The rest, per returned item, is
-   moto's generic response serializer (``moto.core.serialize``) walking the botocore
-   shape of every attribute value (~0.3 ms per 25-attribute item) and one deep copy of
-   each returned item (the copies are needed: projections and filters work on them).
+   the search's 1.9 s and 75% of the list page's 260 ms. Per returned item, the rest
+   was: one deep copy of each returned item (``copy.deepcopy`` of the page, defensive:
+   nothing downstream edits it), ``dynamo_to_dict`` and moto's shape-driven response
+   serializer (``moto.core.serialize``) walking every attribute value, and
+   ``Item.size()``. On the write side: moto's request parser walking the botocore shape
+   of every attribute value, and ``Item.__init__``, quadratic in the attribute count
+   (``LimitedSizeDict`` re-sums the sizes of all attributes set so far on each one).
+
    The patch keeps, per table, a sorted key list per partition of the table and of each
    local / global secondary index (sparse: an item is in an index only when it has the
    index's key attributes), maintained on every write path (``Table.put_item``,
    ``Table.delete_item``, ``update_item``'s in-place edit, transaction rollback). A key
-   condition becomes two bisections; only the returned page is read, copied, projected,
-   filtered and serialised; ordering, ``ScanIndexForward``, ``ExclusiveStartKey``,
+   condition becomes two bisections; only the returned page is read, projected,
+   filtered and encoded; ordering, ``ScanIndexForward``, ``ExclusiveStartKey``,
    ``Limit`` and ``LastEvaluatedKey`` follow moto's rules exactly (a differential test
    runs random operations against both). Anything unusual (legacy ``QueryFilter``,
    multi-attribute keys, a page near the 1 MB limit, mixed key types) falls back to
-   moto's own query. Responses of the data-plane operations (Query, GetItem,
-   BatchGetItem, Scan, writes) are encoded to JSON directly instead of through moto's
-   shape-driven serializer.
+   moto's own query. The page is not deep-copied; item sizes are cached until the item
+   changes; data-plane replies (Query, Scan, GetItem, BatchGetItem, writes) are encoded
+   to JSON directly; ``dynamo_to_dict``, the AttributeValue request parser and
+   ``Item.__init__`` get linear fast paths with moto's results (each tested against
+   moto's own).
+
+   ``python -m bench.store`` (in process, 2 shared cores at load average 6), plain
+   serialised moto -> with the patches: create with 100 tasks stored 64 -> 68 ms, with
+   10,100 stored 34,644 -> 67 ms; 25-item list page for a user with 10,000 tasks 589 ->
+   14 ms inside the emulator; 5-match search at 10,000 tasks 8,635 -> 5.5 ms.
 
 4. Persistence (``--state-file``): the store is restored from a JSON snapshot at start
    and written atomically (temp file in the same directory, fsync, ``os.replace``) every

@@ -1310,6 +1310,8 @@ def main(argv: list[str] | None = None) -> None:
     serialise_dynamodb_requests(fast=not args.no_fast_paths)
     from moto.server import main as moto_main
 
+    # moto's main reads sys.argv itself when given no arguments: show it only its own.
+    sys.argv = [sys.argv[0], *rest]
     if args.state_file is None:
         moto_main(rest)
         return

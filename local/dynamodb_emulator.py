@@ -1160,8 +1160,9 @@ class Snapshotter:
             if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
                 raise ValueError("not an emulator snapshot")
             with _lock:
-                count = _load(document)
+                count = _load(document, self.cache)
         except Exception as error:
+            self.cache.clear()
             aside = self.path.with_name(
                 f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
             )
@@ -1238,8 +1239,23 @@ def _clear_store() -> None:
             dynamodb_backends[account][region].tables.clear()
 
 
-def _load(document: dict[str, Any]) -> int:
-    """Create the snapshot's tables and items (in an empty store)."""
+def _typed(dynamo_type: Any, value: dict[str, Any]) -> Any:
+    """``DynamoType(_unwire(value))``, without its generic constructor for scalars."""
+    if len(value) == 1:
+        ((kind, inner),) = value.items()
+        if kind in ("S", "N", "BOOL", "NULL") and type(inner) in (str, bool):
+            typed = dynamo_type.__new__(dynamo_type)
+            typed.type = kind
+            typed.value = inner
+            return typed
+    return dynamo_type(_unwire(value))
+
+
+def _load(
+    document: dict[str, Any], cache: dict[int, tuple[Any, dict[tuple[Any, Any], str]]]
+) -> int:
+    """Create the snapshot's tables and items (in an empty store); fill ``cache`` with
+    each item's snapshot text, so the next snapshot serialises only what changes."""
     from datetime import datetime
 
     from moto.dynamodb.models import dynamodb_backends
@@ -1267,12 +1283,15 @@ def _load(document: dict[str, Any]) -> int:
         )
         table.ttl = dict(meta["ttl"])
         table.created_at = datetime.fromisoformat(meta["created_at"])
+        texts: dict[tuple[Any, Any], str] = {}
+        cache[id(table)] = (table, texts)
         for attrs in entry["items"]:
+            text = json.dumps(attrs, separators=(",", ":"))  # as _item_json wrote it
             item: Any = Item.__new__(Item)
             item.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
             dict.__init__(item.attrs)
             for name, value in attrs.items():
-                dict.__setitem__(item.attrs, name, DynamoType(_unwire(value)))
+                dict.__setitem__(item.attrs, name, _typed(DynamoType, value))
             item.hash_key = item.attrs[table.hash_key_attr]
             if table.range_key_attr is None:
                 item.range_key = None
@@ -1280,6 +1299,7 @@ def _load(document: dict[str, Any]) -> int:
             else:
                 item.range_key = item.attrs[table.range_key_attr]
                 table.items[item.hash_key][item.range_key] = item
+            texts[item.hash_key, item.range_key] = text
             count += 1
     return count
 

@@ -155,6 +155,8 @@ def _emulator_server(*, plain: bool) -> Iterator[str]:
     """local/dynamodb_emulator.py on a free port (no state file), until the block ends."""
     import boto3
 
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")  # any will do for the emulator
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     port = free_port()
     argv = [sys.executable, str(LOCAL / "dynamodb_emulator.py"), "-p", str(port)]
     if plain:
@@ -186,8 +188,6 @@ def _remote_deps(endpoint: str) -> Iterator[Any]:
     from taskcore.config import Settings
     from taskcore.storage import create_tables
 
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     settings = Settings(
         TASKAPP_STAGE="test",
         TABLE_PREFIX=f"store-{uuid.uuid4().hex[:6]}-",

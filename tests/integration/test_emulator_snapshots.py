@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,29 @@ def _fill(ddb: Any, table: str, users: str) -> None:
 
 
 @pytest.fixture
-def tables(moto_dynamodb: None) -> tuple[Any, list[str]]:
+def empty_store(moto_dynamodb: None) -> Iterator[None]:
+    """The tests here empty and restore the whole store: other modules' tables are put
+    aside for the test's duration and put back after."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    backends = [
+        dynamodb_backends[account][region]
+        for account in list(dynamodb_backends.keys())
+        for region in list(dynamodb_backends[account].keys())
+    ]
+    saved = [dict(backend.tables) for backend in backends]
+    for backend in backends:
+        backend.tables.clear()
+    try:
+        yield
+    finally:
+        emulator._clear_store()
+        for backend, tables in zip(backends, saved, strict=True):
+            backend.tables.update(tables)
+
+
+@pytest.fixture
+def tables(empty_store: None) -> tuple[Any, list[str]]:
     ddb = client()
     names = [create_indexed_table(ddb), create_hash_table(ddb)]
     _fill(ddb, *names)
@@ -138,7 +161,7 @@ def test_a_crash_mid_write_leaves_the_previous_snapshot(
 
 @pytest.mark.parametrize("content", ['{"format": "taskapp-dynamodb-emul', "garbage", '{"a": 1}'])
 def test_an_unreadable_snapshot_is_kept_aside(
-    moto_dynamodb: None, tmp_path: Path, content: str, capsys
+    empty_store: None, tmp_path: Path, content: str, capsys
 ) -> None:
     path = tmp_path / "store.json"
     path.write_text(content)

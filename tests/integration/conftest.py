@@ -23,7 +23,9 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 @pytest.fixture(scope="package")
 def moto_dynamodb() -> Iterator[None]:
-    """moto's DynamoDB, in process, for the whole package."""
+    """moto's DynamoDB, in process, for the whole package, patched as the local stack's
+    emulator is: one request at a time, transactions undone from an undo log, queries
+    answered from sorted indexes (plain serialised moto on an untested moto version)."""
     serialise_dynamodb_requests()
     with mock_aws():
         yield
@@ -31,8 +33,7 @@ def moto_dynamodb() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def aws(moto_dynamodb: None) -> Settings:
-    """Fresh tables for each test module: moto copies a whole table on every transaction,
-    so tables left large by one module would slow down the next."""
+    """Fresh tables for each test module, so that no module sees another's items."""
     settings = Settings(TABLE_PREFIX=f"it-{uuid.uuid4().hex[:6]}-")
     create_tables(settings)
     return settings

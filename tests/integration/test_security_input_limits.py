@@ -186,9 +186,8 @@ def test_a_validation_reply_lists_at_most_20_errors(api: ApiClient) -> None:
 
 
 def test_registration_is_rate_limited_before_the_body_is_validated(deps) -> None:
-    from security_support import WsgiApiClient
-
     from app import app
+    from security_support import WsgiApiClient
     from wsgi import create_application
 
     spammer = WsgiApiClient(create_application(app), remote_addr="203.0.113.99")

@@ -63,7 +63,7 @@ class _Clocks:
         from taskcore.storage import ALL_MODELS
 
         clients = [m._get_connection().connection.client for m in ALL_MODELS]
-        clients.append(built.connection.client)
+        clients.append(inprocess.connection_of(built).client)
         for client in {id(c): c for c in clients}.values():
             client.meta.events.register("before-parameter-build.dynamodb", self._before)
             client.meta.events.register("after-call.dynamodb", self._after)

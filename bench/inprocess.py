@@ -97,10 +97,10 @@ def moto() -> Iterator[EmulatorTimer]:
 
 @contextmanager
 def deps(name: str, redis_port: int | None, clock: Clock | None = None) -> Iterator[Any]:
-    """Fresh tables and a :class:`taskcore.bootstrap.Deps` over them, served by the Chalice
-    app too. ``redis_port=None``: no cache (every read goes to DynamoDB)."""
+    """Fresh tables and a :class:`taskcore.services.deps.Deps` over them, served by the
+    Chalice app too. ``redis_port=None``: no cache (every read goes to DynamoDB)."""
     from chalicelib import deps as app_deps
-    from taskcore.bootstrap import bootstrap
+    from taskcore.bootstrap import build
     from taskcore.cache import Cache
     from taskcore.config import Settings
     from taskcore.storage import create_tables
@@ -117,12 +117,24 @@ def deps(name: str, redis_port: int | None, clock: Clock | None = None) -> Itera
     create_tables(settings)
     url = f"redis://{LOCALHOST}:{redis_port}/0" if redis_port else None
     cache = Cache(url, prefix=f"bench:{tag}:", timeout_seconds=0.2)
-    built = bootstrap(settings, clock=clock or Clock(), cache=cache)
+    runtime = build(settings, clock=clock or Clock(), cache=cache)
+    built = runtime.deps
+    _CONNECTIONS[id(built)] = runtime.connection
     app_deps.use(built)
     try:
         yield built
     finally:
         app_deps.use(None)
+        _CONNECTIONS.pop(id(built), None)
+
+
+# The DynamoDB connection under each Deps built here (services never see it; counters do).
+_CONNECTIONS: dict[int, Any] = {}
+
+
+def connection_of(built: Any) -> Any:
+    """The DynamoDB connection the repositories of ``built`` use."""
+    return _CONNECTIONS[id(built)]
 
 
 @contextmanager
@@ -131,7 +143,7 @@ def counting(built: Any) -> Iterator[Any]:
     from taskcore.storage import ALL_MODELS, DynamoCallCounter
 
     counter = DynamoCallCounter()
-    counter.attach(ALL_MODELS, built.connection)
+    counter.attach(ALL_MODELS, connection_of(built))
     try:
         yield counter
     finally:

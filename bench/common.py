@@ -72,17 +72,6 @@ def http_ok(port: int, path: str = "/v1/health", timeout: float = 1.0) -> bool:
         conn.close()
 
 
-def redis_ping(port: int, timeout: float = 0.5) -> bool:
-    """Whether a Redis answers PING on 127.0.0.1:port (local.stack has its own; this one
-    keeps the benchmarks to the ``Stack`` / ``StackConfig`` interface of local.stack)."""
-    try:
-        with socket.create_connection((LOCALHOST, port), timeout=timeout) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def find_tool(binary: str, package: str, *, install: bool = True) -> str | None:
     """The path of ``binary``; installed with apt-get (as root) when missing, if allowed."""
     found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")

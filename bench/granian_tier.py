@@ -34,7 +34,6 @@ image (Dockerfile, CMD) would need granian in the ``serve`` extra.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import importlib.util
 import os
 import re
@@ -64,7 +63,7 @@ from bench.common import (
     ratio,
     serving,
 )
-from bench.http_tier import alternate, warm_up
+from bench.http_tier import alternate, get_status, warm_up
 from bench.load import LoadResult, measure
 
 NGINX_TEMPLATE = ROOT / "local" / "nginx.conf"
@@ -167,19 +166,6 @@ def _figures(load: LoadResult) -> Result:
     return load.to_dict()
 
 
-def _get(port: int, path: str, headers: dict[str, str]) -> int | str:
-    conn = http.client.HTTPConnection(LOCALHOST, port, timeout=30)
-    try:
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    except (OSError, http.client.HTTPException) as error:
-        return type(error).__name__
-    finally:
-        conn.close()
-
-
 def kill_check(env: dict[str, str], token: str, *, total: int = KILL_BURST) -> Result:
     """The worker-kill check for granian (see the module docstring)."""
     auth = {"Authorization": f"Bearer {token}"}
@@ -195,7 +181,7 @@ def kill_check(env: dict[str, str], token: str, *, total: int = KILL_BURST) -> R
 
         def one(index: int) -> None:
             path = "/v1/health" if index % 2 else LIST_PATH
-            status = _get(lb, path, {} if index % 2 else auth)
+            status = get_status(lb, path, {} if index % 2 else auth)
             with lock:
                 done[status] += 1
                 if sum(done.values()) >= total // 3:

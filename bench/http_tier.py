@@ -67,15 +67,16 @@ def warm_up(port: int, calls: int = 8) -> None:
     """Make every worker of the server at ``port`` set up its dependencies: a few
     ``GET /v1/ready``, each on a new connection, one at a time, with a generous timeout
     (a worker's first one connects to everything, which on a busy machine takes a while)."""
-    statuses = [_get_status(port, "/v1/ready") for _ in range(calls)]
+    statuses = [get_status(port, "/v1/ready") for _ in range(calls)]
     if 200 not in statuses:
         raise RuntimeError(f"GET /v1/ready on port {port} answered {statuses}")
 
 
-def _get_status(port: int, path: str) -> int | str:
+def get_status(port: int, path: str, headers: dict[str, str] | None = None) -> int | str:
+    """The status of one GET on 127.0.0.1:port, or the name of the error that stopped it."""
     conn = http.client.HTTPConnection(LOCALHOST, port, timeout=30)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         response.read()
         return response.status

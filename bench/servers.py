@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from local.stack import Stack, StackConfig
+from local.stack import Stack, StackConfig, redis_ping
 
 from bench.common import (
     BENCH,
@@ -24,7 +24,6 @@ from bench.common import (
     base_env,
     find_tool,
     free_port,
-    redis_ping,
     serving,
     wait_until,
 )

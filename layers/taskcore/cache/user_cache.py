@@ -165,7 +165,7 @@ class UserCache:
         values = self.cache.get_many(f"sgen:{user_id}", f"fam:{family_id}")
         if values is None:
             return False
-        live = values[1] is not None and values[1] == (values[0] or b"0")
+        live = values[1] is not None and values[1].decode() == _counter(values[0])
         if live:
             self.cache.hits += 1
         else:
@@ -177,8 +177,7 @@ class UserCache:
         values = self.cache.get_many(f"sgen:{user_id}")
         if values is None:
             return
-        generation = (values[0] or b"0").decode()
-        self.cache.set(f"fam:{family_id}", generation, SESSION_TTL_SECONDS)
+        self.cache.set(f"fam:{family_id}", _counter(values[0]), SESSION_TTL_SECONDS)
 
     def forget_sessions(self, user_id: str) -> None:
         """Drop the memory of every family of the user at once."""

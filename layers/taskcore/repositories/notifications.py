@@ -15,13 +15,12 @@ from pynamodb.transactions import TransactWrite
 from taskcore.clock import format_instant
 from taskcore.domain.notification import Notification
 from taskcore.domain.reminders import DueReminder, Kind, Pending
+from taskcore.repositories.tasks import LIVE
 from taskcore.repositories.users import condition_failed
 from taskcore.services.ports import NotificationStore, PageKey
 from taskcore.storage.errors import dynamo_unavailable_as_503, is_condition_failed
 from taskcore.storage.models import NotificationModel, TaskModel
 from taskcore.storage.tables import NOTIFICATION_RETENTION
-
-LIVE = "T#"  # the sort-key prefix of a live task (see repositories.tasks)
 
 JOB_PARTITION = "#job"
 JOB_STATE = "due-date-job"

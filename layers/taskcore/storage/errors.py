@@ -94,11 +94,6 @@ def is_unavailable(exc: BaseException) -> bool:
     return response_code(exc) in TRANSIENT_CODES
 
 
-def is_transient(exc: PynamoDBException) -> bool:
-    """True for a PynamoDB error caused by throttling, a 5xx or the network."""
-    return is_unavailable(exc)
-
-
 def response_code(exc: BaseException) -> str | None:
     """DynamoDB's error code behind ``exc``, or ``None`` when there was no answer.
 

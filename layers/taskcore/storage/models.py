@@ -51,7 +51,7 @@ from pynamodb.models import Model
 # Worst case of one call: (1 + RETRY_ATTEMPTS) attempts of at most connect + read
 # seconds, plus the back-off: 3 * (1 + 2) + 0.075 = 9.1 s when each attempt connects
 # slowly and then stalls, 3 * 2 + 0.075 = 6.1 s for a stalled store (measured: the e2e
-# test in tests/e2e/test_dependency_stalls.py). Throttling answers fast, so its budget is
+# test in tests/e2e/test_stalled_dependencies_e2e.py). Throttling answers fast, so its budget is
 # back-off only: at most 1 + 2 = 3 s. A request fails at its first call that exhausts
 # this budget, so a stalled store is a 503 in about 6 s on every route. nginx's
 # proxy_read_timeout (local/nginx.conf) sits above WORST_CALL_SECONDS, so nginx never

@@ -96,9 +96,16 @@ def moto() -> Iterator[EmulatorTimer]:
 
 
 @contextmanager
-def deps(name: str, redis_port: int | None, clock: Clock | None = None) -> Iterator[Any]:
+def deps(
+    name: str,
+    redis_port: int | None,
+    clock: Clock | None = None,
+    *,
+    endpoint: str | None = None,
+) -> Iterator[Any]:
     """Fresh tables and a :class:`taskcore.services.deps.Deps` over them, served by the
-    Chalice app too. ``redis_port=None``: no cache (every read goes to DynamoDB)."""
+    Chalice app too. ``redis_port=None``: no cache (every read goes to DynamoDB);
+    ``endpoint``: a DynamoDB server instead of moto in process."""
     from chalicelib import deps as app_deps
     from taskcore.bootstrap import build
     from taskcore.cache import Cache
@@ -109,7 +116,7 @@ def deps(name: str, redis_port: int | None, clock: Clock | None = None) -> Itera
     settings = Settings(
         TASKAPP_STAGE="test",
         TABLE_PREFIX=f"bench-{tag}-",
-        DYNAMODB_ENDPOINT_URL=None,
+        DYNAMODB_ENDPOINT_URL=endpoint,
         AWS_DEFAULT_REGION="us-east-1",
         BCRYPT_COST=4,
         LOG_LEVEL="WARNING",

@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -156,7 +155,10 @@ def _store(*, server: bool, plain: bool) -> Iterator[tuple[Any, inprocess.Emulat
             finally:
                 dynamodb_emulator.serialise_dynamodb_requests()
         return
-    with _emulator_server(plain=plain) as endpoint, _remote_deps(endpoint) as built:
+    with (
+        _emulator_server(plain=plain) as endpoint,
+        inprocess.deps("store", redis_port=None, endpoint=endpoint) as built,
+    ):
         yield built, None
 
 
@@ -188,31 +190,6 @@ def _emulator_server(*, plain: bool) -> Iterator[str]:
         yield endpoint
     finally:
         process.stop()
-
-
-@contextmanager
-def _remote_deps(endpoint: str) -> Iterator[Any]:
-    from chalicelib import deps as app_deps
-    from taskcore.bootstrap import bootstrap
-    from taskcore.cache import Cache
-    from taskcore.config import Settings
-    from taskcore.storage import create_tables
-
-    settings = Settings(
-        TASKAPP_STAGE="test",
-        TABLE_PREFIX=f"store-{uuid.uuid4().hex[:6]}-",
-        DYNAMODB_ENDPOINT_URL=endpoint,
-        AWS_DEFAULT_REGION="us-east-1",
-        BCRYPT_COST=4,
-        LOG_LEVEL="WARNING",
-    )
-    create_tables(settings)
-    built = bootstrap(settings, clock=inprocess.Clock(), cache=Cache(None, prefix="store:"))
-    app_deps.use(built)
-    try:
-        yield built
-    finally:
-        app_deps.use(None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from bench.common import Result
-from bench.targets import TARGETS
+from bench.targets import TARGETS, figure
 
 FILE_NAME = "history.jsonl"
 
@@ -36,18 +35,6 @@ MAIN_FIGURES = (
     "granian.health_ratio_vs_gunicorn",
     "granian.list_ratio_vs_gunicorn",
 )
-
-
-def figure(results: Result, dotted: str) -> float | None:
-    """The number at a dotted path of the results, None when absent or not a number."""
-    node: Any = results
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    if isinstance(node, bool) or not isinstance(node, int | float):
-        return None
-    return float(node)
 
 
 def entry(results: Result) -> Result:

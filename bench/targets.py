@@ -12,6 +12,18 @@ from bench.common import Result
 _OPS: dict[str, Callable[[float, float], bool]] = {">=": operator.ge, "<=": operator.le}
 
 
+def figure(results: Result, dotted: str) -> float | None:
+    """The number at a dotted path of the results, None when absent or not a number."""
+    node: Any = results
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        return None
+    return float(node)
+
+
 @dataclass(frozen=True)
 class Target:
     """One figure, where it is in the results, and the bound it must meet."""
@@ -28,14 +40,7 @@ class Target:
 
     def value(self, results: Result) -> float | None:
         """The measured figure, None when that measurement did not run or failed."""
-        node: Any = results
-        for part in self.key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
-        if isinstance(node, bool) or not isinstance(node, int | float):
-            return None
-        return float(node)
+        return figure(results, self.key)
 
     def met(self, value: float) -> bool:
         """Whether ``value`` meets the bound."""

@@ -14,17 +14,17 @@ def system_clock() -> datetime:
 
 
 def format_instant(moment: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z`` and whole seconds (or microseconds when present)."""
+    """RFC 3339 in UTC, always with milliseconds and a ``Z`` (``2026-03-29T07:00:00.000Z``):
+    the one form of every timestamp in replies (DESIGN §3). Fixed width, so the strings
+    sort like the instants they name; sub-millisecond parts are dropped."""
     moment = moment.astimezone(UTC)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def sort_key(moment: datetime) -> str:
-    """A fixed-width UTC string that sorts like the instant it names (millisecond precision)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """A fixed-width UTC string that sorts like the instant it names (millisecond
+    precision): the index key form, the same text as :func:`format_instant`."""
+    return format_instant(moment)
 
 
 def expired(expires_at: datetime | None, now: datetime) -> bool:

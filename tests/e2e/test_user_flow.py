@@ -59,7 +59,7 @@ def test_register_login_tasks_logout(api: HttpApi) -> None:
     assert created.header("Location") == path
     assert created.header("ETag") == '"1"'
     assert task["title"] == "Buy groceries"
-    assert task["due_at"] == "2030-01-02T08:00:00Z"
+    assert task["due_at"] == "2030-01-02T08:00:00.000Z"
     assert task["completed"] is False and task["version"] == 1
 
     listed = api.request("GET", "/v1/tasks?completed=false&q=groc", token=token)

@@ -30,7 +30,7 @@ def test_whole_task_flow(api) -> None:
     task = created.json
     assert created.header("Location") == f"/v1/tasks/{task['id']}"
     assert created.header("ETag") == '"1"'
-    assert task["due_at"] == "2026-03-02T17:00:00Z" and task["all_day"] is False
+    assert task["due_at"] == "2026-03-02T17:00:00.000Z" and task["all_day"] is False
     assert task["tags"] == ["home", "errands"] and task["priority"] == "high"
 
     got = api.request("GET", f"/v1/tasks/{task['id']}", token=token)

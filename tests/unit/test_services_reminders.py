@@ -110,10 +110,10 @@ def test_redating_rearms_both_notifications(deps, clock, user) -> None:
     _run(deps, 3)
     sent = [(n.kind, n.due_at) for n in deps.notifications.stored(user)]
     assert sent == [
-        ("due_soon", "2026-03-01T12:30:00Z"),
-        ("overdue", "2026-03-01T12:30:00Z"),
-        ("due_soon", "2026-03-01T15:00:00Z"),
-        ("overdue", "2026-03-01T15:00:00Z"),
+        ("due_soon", "2026-03-01T12:30:00.000Z"),
+        ("overdue", "2026-03-01T12:30:00.000Z"),
+        ("due_soon", "2026-03-01T15:00:00.000Z"),
+        ("overdue", "2026-03-01T15:00:00.000Z"),
     ]
 
 

@@ -25,8 +25,8 @@ def test_new_task_defaults() -> None:
         "tags": [],
         "completed": False,
         "completed_at": None,
-        "created_at": "2026-03-01T12:00:00Z",
-        "updated_at": "2026-03-01T12:00:00Z",
+        "created_at": "2026-03-01T12:00:00.000Z",
+        "updated_at": "2026-03-01T12:00:00.000Z",
         "version": 1,
     }
     assert etags.etag(task.version) == '"1"'
@@ -40,7 +40,7 @@ def test_every_change_bumps_the_version_once() -> None:
     assert changed.version == 2
     assert changed.title == "Write the report"
     assert changed.priority is Priority.HIGH
-    assert changed.updated_at == "2026-03-01T12:05:00Z"
+    assert changed.updated_at == "2026-03-01T12:05:00.000Z"
 
 
 def test_a_change_to_the_same_values_is_no_change() -> None:
@@ -50,7 +50,7 @@ def test_a_change_to_the_same_values_is_no_change() -> None:
 
 def test_completing_sets_and_reopening_clears_completed_at() -> None:
     done = apply_changes(_task(), TaskChanges(completed=True), NOW + timedelta(hours=1))
-    assert done.completed and done.completed_at == "2026-03-01T13:00:00Z"
+    assert done.completed and done.completed_at == "2026-03-01T13:00:00.000Z"
     again = apply_changes(done, TaskChanges(completed=True), NOW + timedelta(hours=2))
     assert again is done
     reopened = apply_changes(done, TaskChanges(completed=False), NOW + timedelta(hours=3))

@@ -10,7 +10,7 @@ import pytest
 
 from taskcore.logs import configure_logging, redact
 
-SECRET = "hunter 2 \\\" hunter"  # a space and an escaped quote inside the value
+SECRET = 'hunter 2 \\" hunter'  # a space and an escaped quote inside the value
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ the account e-mails' text (plain and HTML, product name, expiry, no tracking).""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime, timedelta
 
@@ -54,9 +55,8 @@ def test_retries_back_off_up_to_an_hour_and_never_give_up_while_the_token_lives(
         due = message.claim.split("#")[0]
         waits.append(due)
         clock.now = max(clock.now, _instant(due))
-    minutes = [
-        round((_instant(b) - _instant(a)).total_seconds() / 60) for a, b in zip(waits, waits[1:])
-    ]
+    gaps = [_instant(b) - _instant(a) for a, b in itertools.pairwise(waits)]
+    minutes = [round(gap.total_seconds() / 60) for gap in gaps]
     assert minutes == [2, 4, 8, 16, 32, 60, 60, 60]
     assert deps.outbox.queued()[0].attempts == 9 and deps.outbox.given_up() == {}
     deps.mailer.down = False

@@ -30,9 +30,11 @@ class SmtpMailer(Mailer):
         self._timeout = timeout_seconds
 
     def send(self, letter: Letter) -> None:
-        """Hand the message to the server. A 5xx answer about this message is
-        :class:`MailRejected`; no answer, a 4xx or a broken connection is
-        :class:`MailUnavailable` (the message stays queued)."""
+        """Hand the message to the server. A permanent refusal of this message or its
+        recipient (550-554) is :class:`MailRejected`; anything else (no answer, a 4xx, a
+        broken connection, a server that fails on its side) is :class:`MailUnavailable`:
+        the message stays queued, since dropping it on a server's own fault would lose
+        it."""
         message = mime_message(letter, self._sender_address, self._sender_name)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
@@ -49,7 +51,12 @@ class SmtpMailer(Mailer):
             raise MailUnavailable(f"SMTP {type(exc).__name__}") from None
 
 
+# Mailbox unavailable or unknown, user not local, storage exceeded, name not allowed,
+# transaction failed: about the message or its recipient, not the server's state.
+_PERMANENT = frozenset({550, 551, 552, 553, 554})
+
+
 def _by_code(code: int, what: str) -> MailRejected | MailUnavailable:
-    if 500 <= code < 600:
+    if code in _PERMANENT:
         return MailRejected(f"SMTP {code} {what}")
     return MailUnavailable(f"SMTP {code} {what}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
+import logging
 import mailbox
 import signal
 import sys
@@ -37,6 +38,9 @@ def start(maildir: Path, host: str = "127.0.0.1", port: int = 1025) -> Controlle
     """An SMTP server on ``host:port`` delivering into ``maildir``, running in a thread
     until ``.stop()``."""
     mailbox.Maildir(str(maildir), create=True)  # with its new/, cur/ and tmp/
+    # aiosmtpd logs every line of a message at DEBUG (the e-mailed codes included): the
+    # messages belong in the Maildir only, never in a log.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(
         Mailbox(str(maildir)),
         hostname=host,

@@ -33,6 +33,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/auth/login"): CREDENTIALS,
     ("POST", "/v1/auth/refresh"): CREDENTIALS,
     ("POST", "/v1/auth/logout"): SELF,
+    ("POST", "/v1/auth/password"): SELF,
+    ("POST", "/v1/auth/password-reset"): CREDENTIALS,  # an address; the reply is always 202
+    ("POST", "/v1/auth/password-reset/confirm"): CREDENTIALS,  # the e-mailed token's owner
+    ("POST", "/v1/auth/verify-email"): CREDENTIALS,  # the e-mailed token's owner
+    ("POST", "/v1/me/verification"): SELF,
     ("GET", "/v1/me"): SELF,
     ("PATCH", "/v1/me"): SELF,
     ("DELETE", "/v1/me"): SELF,

@@ -42,7 +42,7 @@ def start(maildir: Path, host: str = "127.0.0.1", port: int = 1025) -> Controlle
     # messages belong in the Maildir only, never in a log.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(
-        Mailbox(str(maildir)),
+        Mailbox(maildir),
         hostname=host,
         port=port,
         data_size_limit=MAX_MESSAGE_BYTES,
@@ -56,9 +56,9 @@ def messages(maildir: Path) -> list[EmailMessage]:
     """Every message of the Maildir, oldest first (by delivery time)."""
     box = mailbox.Maildir(str(maildir), create=False)
     keyed: list[tuple[float, str, EmailMessage]] = []
-    for key in box.keys():
-        with box.get_file(key) as raw:
-            parsed: Any = email.message_from_binary_file(raw, policy=email.policy.default)
+    for key in box.iterkeys():
+        raw = box.get_bytes(key)
+        parsed: Any = email.message_from_bytes(raw, policy=email.policy.default)
         keyed.append((box.get_message(key).get_date(), key, parsed))
     return [message for _, _, message in sorted(keyed, key=lambda entry: entry[:2])]
 

@@ -11,11 +11,13 @@ a 2-core machine. Everything listens on and talks to 127.0.0.1 only.
     python -m bench --job-stored 20000     # a smaller due-date job table
     python -m bench --mix-seconds 5 --round-seconds 1   # a quick check of the machinery
     python -m bench --no-wrk               # the Python load generator even if wrk is here
+    python -m bench --only reset           # password reset timing, known vs unknown address
 
 Sections: cold (cold start), http (HTTP tier + cached list), mix, store (bench/store.py:
 create latency 100 vs 10,000 tasks, list page, search on the stack's emulator), apptime
 (time per request in process: emulator, client, Redis, app), calls (DynamoDB requests per
-operation), search, job; optional, not in the default run: granian (granian vs gunicorn
+operation), search, job, reset (password reset requests for known vs unknown addresses:
+medians, bench/reset_timing.py); optional, not in the default run: granian (granian vs gunicorn
 through nginx). Exit status: 0 when every section ran (whether or not the targets are met;
 ``--strict`` makes a missed target fail too), 1 otherwise. A section whose module is not
 there (bench/store.py, granian not installed) is reported unavailable, not failed.
@@ -52,6 +54,7 @@ from bench import (
     inprocess,
     job_scale,
     mix,
+    reset_timing,
     search_scale,
     servers,
 )
@@ -59,7 +62,7 @@ from bench.common import RESULTS, ROOT, Result, add_import_paths
 from bench.load import disable_wrk, wrk_path
 from bench.targets import check
 
-SECTIONS = ("cold", "http", "mix", "store", "apptime", "calls", "search", "job")
+SECTIONS = ("cold", "http", "mix", "store", "apptime", "calls", "search", "job", "reset")
 OPTIONAL_SECTIONS = ("granian",)
 # What bench/store.py's measure() returns (dotted: section.figure).
 STORE_KEYS = (
@@ -186,12 +189,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         )
         run.section("granian", "granian", lambda: _granian(redis_port, args.round_seconds))
-        if run.wants("apptime", "calls", "search", "job"):
+        if run.wants("apptime", "calls", "search", "job", "reset"):
             with inprocess.moto() as timer:
                 run.section("apptime", "app_time", lambda: app_time.run(timer, redis_port))
                 run.section("calls", "calls", lambda: ddb_calls.run(redis_port))
                 run.section("search", "search", lambda: search_scale.run(timer))
                 run.section("job", "job", lambda: job_scale.run(timer, large=args.job_stored))
+                run.section("reset", "reset_timing", lambda: reset_timing.run(redis_port))
     run.section("store", "store", _store)
     results = _finish(run.results, began)
     written = _write(results, args.output, history_file=not args.no_history)

@@ -65,6 +65,7 @@ def app_stack(
         app_ports=ports,
         processes_per_worker=processes_per_worker,
         dynamodb_port=free_port(),
+        smtp_port=free_port(),
         redis_port=redis_port,
         start_redis=False,
         run_dir=RUN_DIR / name,

@@ -41,6 +41,8 @@ PINNED_PARAMETERS = {
     "Stage": "TASKAPP_STAGE",
     "TablePrefix": "TABLE_PREFIX",
     "JwtSecretParameterName": "JWT_SECRET_PARAMETER",
+    "MailSenderIdentity": "SES_IDENTITY",
+    "MailSenderAddress": "MAIL_FROM_ADDRESS",
 }
 # Set by the template for every function (Globals); a per-function value would shadow it.
 TEMPLATE_ENVIRONMENT = frozenset({"REDIS_URL"})

@@ -7,6 +7,8 @@ What the functions may do, and nothing else (issue 8, least privilege):
 * ``ssm:GetParameter`` on the JWT secret parameter, and ``kms:Decrypt`` only through SSM for
   that parameter.
 * Writing to the stack's own log group.
+* ``ses:SendEmail`` / ``ses:SendRawEmail`` as the configured SES identity only, and only
+  from the configured address (``MailSenderIdentity``, ``MailSenderAddress``).
 * The ENI actions Lambda needs in a VPC (these take no resource-level restriction).
 
 Resources are compared as the exact CloudFormation expressions resources.yaml uses, so a
@@ -47,6 +49,9 @@ DECRYPT_CONDITION = {
     }
 }
 LOG_GROUP = "FunctionLogGroup"
+SES_ACTIONS = frozenset({"ses:SendEmail", "ses:SendRawEmail"})
+SES_IDENTITY_ARN = {"Fn::Sub": _ACCOUNT_ARN % ("ses", "identity/${MailSenderIdentity}")}
+SES_CONDITION = {"StringEquals": {"ses:FromAddress": {"Ref": "MailSenderAddress"}}}
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
 
 
@@ -150,12 +155,22 @@ def _check_ec2(
         yield f"only the Lambda VPC actions {sorted(ENI_ACTIONS)}"
 
 
+def _check_ses(
+    actions: set[str], resources: list[Any], condition: Any, tables: list[str]
+) -> Iterator[str]:
+    if actions - SES_ACTIONS or resources != [SES_IDENTITY_ARN]:
+        yield f"only {sorted(SES_ACTIONS)} as the MailSenderIdentity identity"
+    if condition != SES_CONDITION:
+        yield "SES sending must be limited to the MailSenderAddress From address"
+
+
 _SERVICE_CHECKS = {
     "dynamodb": _check_dynamodb,
     "ssm": _check_ssm,
     "kms": _check_kms,
     "logs": _check_logs,
     "ec2": _check_ec2,
+    "ses": _check_ses,
 }
 
 

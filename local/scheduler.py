@@ -7,7 +7,7 @@ finds every :class:`chalice.app.ScheduledEventConfig`, resolves its handler the 
 Lambda runtime does, and calls it with a synthesized event and Lambda context every
 ``--interval`` seconds (on wall-clock multiples of the interval, as a cron rule would).
 
-    python local/scheduler.py [--interval 60] [--once] [--app app:app]
+    python local/scheduler.py [--interval 60] [--once] [--only NAME] [--app app:app]
 
 Every run logs one JSON line to stdout. A failing handler is logged and the loop goes
 on (the due-date job is idempotent, and the next run is one interval away). SIGTERM and
@@ -188,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="run every handler once and exit")
     parser.add_argument("--app", default="app:app", help="module:attribute of the Chalice app")
     parser.add_argument(
+        "--only", action="append", default=None, help="run only this handler (repeatable)"
+    )
+    parser.add_argument(
         "--timeout", type=float, default=60.0, help="emulated Lambda timeout in seconds"
     )
     args = parser.parse_args(argv)
@@ -195,9 +198,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--interval must be positive")
 
     app, module = load_app(args.app)
-    scheduler = Scheduler(
-        app, discover(app, module), interval=args.interval, timeout_seconds=args.timeout
-    )
+    handlers = discover(app, module)
+    if args.only:
+        unknown = set(args.only) - {h.name for h in handlers}
+        if unknown:
+            parser.error(f"no scheduled handler named {sorted(unknown)}")
+        handlers = [h for h in handlers if h.name in args.only]
+    scheduler = Scheduler(app, handlers, interval=args.interval, timeout_seconds=args.timeout)
     if args.once:
         results = scheduler.run_once()
         return 0 if all(r["ok"] for r in results) else 1

@@ -33,6 +33,7 @@ from taskcore.clock import epoch_seconds, expired, format_instant
 from taskcore.config import Settings
 from taskcore.cursors import CursorCodec
 from taskcore.domain.changes import TOMBSTONE_RETENTION, Change, Tombstone
+from taskcore.domain.email import Letter
 from taskcore.domain.listing import Segment
 from taskcore.domain.notification import Notification
 from taskcore.domain.reminders import DueReminder, Kind, Pending, next_reminder
@@ -46,16 +47,27 @@ from taskcore.services.ports import (
     Cache,
     Claim,
     Clock,
+    CredentialStore,
+    EmailToken,
     IdempotencyRecord,
     IdempotencyStore,
     Limit,
     Limiter,
+    Mailer,
+    MailRejected,
+    MailUnavailable,
     NotificationStore,
+    Outbox,
+    OutboxMessage,
     PageKey,
     RefreshState,
+    SessionsEnd,
     SessionStore,
+    SpendOutcome,
     TaskStore,
     TaskWrite,
+    TokenMail,
+    TokenPurpose,
     UserStore,
     WriteOutcome,
 )
@@ -71,6 +83,8 @@ CACHE_ENTRY_TTL = timedelta(seconds=60)  # taskcore.cache.user_cache.ENTRY_TTL_S
 SESSION_MEMORY_TTL = timedelta(seconds=30)  # taskcore.cache.user_cache.SESSION_TTL_SECONDS
 
 LIVE = "T#"  # sort-key prefix of a live task (taskcore.repositories.tasks.LIVE)
+OUTBOX_SHARDS = 8  # taskcore.repositories.mail_items.OUTBOX_SHARDS
+GIVEN_UP_RETENTION = timedelta(days=14)  # taskcore.repositories.outbox.GIVEN_UP_RETENTION
 
 
 def ttl(moment: datetime) -> datetime:
@@ -122,6 +136,9 @@ class FakeUsers(UserStore):
         self.before_update: list[Callable[[], None]] = []
         self.reads = 0
         self.profile_writes = 0
+        # Where a token and its message written with a new account go (the credential
+        # and outbox fakes, wired by fake_deps), as the account transaction writes them.
+        self.on_mail: Callable[[TokenMail], None] | None = None
 
     def get(self, user_id: str) -> User | None:
         self.reads += 1
@@ -131,12 +148,16 @@ class FakeUsers(UserStore):
         self.reads += 1
         return self._emails.get(email)
 
-    def create(self, user: User) -> None:
-        # One transaction of two puts, each conditioned on its item not existing.
+    def create(self, user: User, mail: TokenMail | None = None) -> None:
+        # One transaction of two puts, each conditioned on its item not existing, and
+        # the token and message puts.
         if user.email in self._emails or user.id in self._accounts:
             raise Conflict("An account with this e-mail address already exists")
         self._accounts[user.id] = user
         self._emails[user.email] = user
+        if mail is not None:
+            assert self.on_mail is not None, "wire FakeUsers.on_mail (fake_deps does)"
+            self.on_mail(mail)
 
     def update_profile(self, before: User, after: User) -> bool:
         if self.before_update:
@@ -162,6 +183,19 @@ class FakeUsers(UserStore):
     def stored(self, user_id: str) -> User | None:
         """The account item as stored, without counting a read."""
         return self._accounts.get(user_id)
+
+    def put_both(self, before: User, after: User) -> bool:
+        """What a credential transaction does to the two account items: both written
+        with the next change sequence number if the account is still at ``before``'s."""
+        current = self._accounts.get(after.id)
+        if current is None or current.change_seq != before.change_seq:
+            return False
+        if after.email not in self._emails:
+            return False
+        stored = replace(after, change_seq=before.change_seq + 1)
+        self._accounts[after.id] = stored
+        self._emails[after.email] = stored
+        return True
 
     def set_counters(self, user_id: str, change_seq: int, task_count: int) -> None:
         """What a task write's update of the account item does (account item only)."""
@@ -872,6 +906,164 @@ class FakeLimiter(Limiter):
         self._windows.pop((limit.name, subject), None)
 
 
+# ------------------------------------------------------------------ credentials
+
+
+class FakeOutbox(Outbox):
+    """Queued messages by id, each with its shard (a hash of the id, as the adapter) and
+    its place in the queue (due time, or ``None`` once given up). A claim moves the
+    place, as the adapter's conditional update of ``due_key`` does; writes by a sender
+    that no longer holds the claim are ignored. Counts ``queries``."""
+
+    def __init__(self) -> None:
+        self._messages: dict[str, OutboxMessage] = {}
+        self._given_up: dict[str, tuple[OutboxMessage, str, datetime]] = {}
+        self.queries = 0
+
+    def shard_count(self) -> int:
+        return OUTBOX_SHARDS
+
+    def due(self, shard: int, now: datetime, limit: int) -> list[OutboxMessage]:
+        self.queries += 1
+        bound = f"{format_instant(now)}#~"
+        mine = [
+            m
+            for m in self._messages.values()
+            if shard_of(m.id) == shard and m.claim is not None and m.claim <= bound
+        ]
+        return sorted(mine, key=lambda m: m.claim or "")[:limit]
+
+    def claim(self, message: OutboxMessage, until: datetime) -> OutboxMessage | None:
+        if not self._holds(message):
+            return None
+        claimed = replace(message, claim=_due_key(until, message.id))
+        self._messages[message.id] = claimed
+        return claimed
+
+    def delivered(self, message: OutboxMessage) -> None:
+        if self._holds(message):
+            del self._messages[message.id]
+
+    def retry_at(self, message: OutboxMessage, at: datetime, error: str) -> None:
+        if self._holds(message):
+            self._messages[message.id] = replace(
+                message, attempts=message.attempts + 1, claim=_due_key(at, message.id)
+            )
+
+    def give_up(self, message: OutboxMessage, reason: str, now: datetime) -> None:
+        if self._holds(message):
+            del self._messages[message.id]
+            record = replace(message, params={}, claim=None)
+            self._given_up[message.id] = (record, reason, now + GIVEN_UP_RETENTION)
+
+    # Test and sibling-fake helpers (not part of the port).
+
+    def add(self, message: OutboxMessage) -> None:
+        """Queue a new message, due at its creation (the adapter's ``outbox_item``)."""
+        self._messages[message.id] = replace(
+            message, claim=_due_key(message.created_at, message.id)
+        )
+
+    def queued(self) -> list[OutboxMessage]:
+        """Every message still in the queue (due or not), oldest first."""
+        return sorted(self._messages.values(), key=lambda m: m.created_at)
+
+    def given_up(self) -> dict[str, str]:
+        """Message id -> reason, of the messages given up."""
+        return {mid: reason for mid, (_, reason, _) in self._given_up.items()}
+
+    def _holds(self, message: OutboxMessage) -> bool:
+        current = self._messages.get(message.id)
+        return current is not None and current.claim == message.claim
+
+
+def shard_of(message_id: str) -> int:
+    """The shard rule of ``taskcore.repositories.mail_items.shard_of`` (a parity test
+    compares them)."""
+    digest = hashlib.sha256(message_id.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % OUTBOX_SHARDS
+
+
+def _due_key(due: datetime, message_id: str) -> str:
+    return f"{format_instant(due)}#{message_id}"
+
+
+class FakeCredentials(CredentialStore):
+    """E-mailed tokens per (purpose, user), with a TTL, over the account items of
+    :class:`FakeUsers`, the end marks of :class:`FakeSessions` and the queue of
+    :class:`FakeOutbox`: each method is the adapter's one transaction, all or nothing.
+    ``nothing_issued`` counts :meth:`issue_nothing`; ``reads`` counts token reads."""
+
+    def __init__(self, users: FakeUsers, sessions: FakeSessions, outbox: FakeOutbox) -> None:
+        self._users = users
+        self._sessions = sessions
+        self._outbox = outbox
+        self._tokens: dict[tuple[TokenPurpose, str], EmailToken] = {}
+        self.nothing_issued = 0
+        self.reads = 0
+
+    def issue(self, mail: TokenMail) -> None:
+        token = replace(mail.token, expires_at=ttl(mail.token.expires_at))
+        self._tokens[(token.purpose, token.user_id)] = token
+        self._outbox.add(mail.message)
+
+    def issue_nothing(self, subject: str, now: datetime) -> None:
+        self.nothing_issued += 1
+
+    def read_token(
+        self, purpose: TokenPurpose, user_id: str, now: datetime
+    ) -> tuple[EmailToken | None, User | None]:
+        self.reads += 1
+        token = self._tokens.get((purpose, user_id))
+        if token is not None and expired(token.expires_at, now):
+            token = None
+        return token, self._users.stored(user_id)
+
+    def spend(
+        self, token: EmailToken, before: User, after: User, end: SessionsEnd | None
+    ) -> SpendOutcome:
+        stored = self._tokens.get((token.purpose, token.user_id))
+        if stored is None or stored.digest != token.digest:
+            return SpendOutcome.TOKEN_GONE
+        if not self._users.put_both(before, after):
+            return SpendOutcome.USER_CHANGED
+        del self._tokens[(token.purpose, token.user_id)]
+        if end is not None:
+            self._sessions.end_all(after.id, end.at, end.keep_family)
+        return SpendOutcome.COMMITTED
+
+    def change_password(self, before: User, after: User, end: SessionsEnd) -> bool:
+        if not self._users.put_both(before, after):
+            return False
+        self._sessions.end_all(after.id, end.at, end.keep_family)
+        return True
+
+    # Test helper (not part of the port).
+
+    def stored(self, purpose: TokenPurpose, user_id: str) -> EmailToken | None:
+        """The stored token, expired or not."""
+        return self._tokens.get((purpose, user_id))
+
+
+class FakeMailer(Mailer):
+    """Collects the letters it is given. ``down``: every send is
+    :class:`MailUnavailable`; recipients in ``refused`` are :class:`MailRejected`."""
+
+    def __init__(self) -> None:
+        self.sent: list[Letter] = []
+        self.down = False
+        self.refused: set[str] = set()
+        self.attempts = 0
+
+    def send(self, letter: Letter) -> None:
+        self.attempts += 1
+        if self.down:
+            raise MailUnavailable("SMTP ConnectionRefusedError")
+        if letter.recipient in self.refused:
+            raise MailRejected("SMTP 550 recipient refused")
+        self.sent.append(letter)
+
+
 # ------------------------------------------------------------------------- wiring
 
 
@@ -889,13 +1081,23 @@ def fake_deps(clock: Clock | None = None, **overrides: Any) -> Deps:
     )
     users = overrides.pop("users", None) or FakeUsers()
     tasks = overrides.pop("tasks", None) or FakeTasks(users)
+    sessions = overrides.pop("sessions", None) or FakeSessions(
+        users, timedelta(seconds=settings.refresh_token_ttl_seconds)
+    )
+    outbox = overrides.pop("outbox", None) or FakeOutbox()
+    credentials = overrides.pop("credentials", None) or FakeCredentials(users, sessions, outbox)
+    if isinstance(users, FakeUsers) and users.on_mail is None:
+        users.on_mail = credentials.issue
     defaults: dict[str, Any] = {
         "settings": settings,
         "users": users,
         "tasks": tasks,
-        "sessions": FakeSessions(users, timedelta(seconds=settings.refresh_token_ttl_seconds)),
+        "sessions": sessions,
         "notifications": FakeNotifications(tasks),
         "idempotency": FakeIdempotency(),
+        "credentials": credentials,
+        "outbox": outbox,
+        "mailer": FakeMailer(),
         "cache": FakeCache(clock),
         "limiter": FakeLimiter(clock),
         "hasher": PasswordHasher(4),

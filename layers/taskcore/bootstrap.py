@@ -19,15 +19,19 @@ from taskcore.cache import Cache, RateLimiter, UserCache
 from taskcore.clock import Clock, system_clock
 from taskcore.config import Settings
 from taskcore.cursors import CursorCodec
+from taskcore.mail import SesMailer, SmtpMailer
 from taskcore.repositories import (
+    CredentialRepository,
     IdempotencyRepository,
     NotificationRepository,
+    OutboxRepository,
     SessionRepository,
     TaskRepository,
     UserRepository,
 )
 from taskcore.secret_parameters import apply_jwt_secret_parameter
 from taskcore.services.deps import Deps
+from taskcore.services.ports import Mailer
 from taskcore.storage import bind
 
 
@@ -64,15 +68,17 @@ def build(
         prefix=settings.redis_key_prefix,
         timeout_seconds=settings.redis_timeout_seconds,
     )
+    family_lifetime = timedelta(seconds=settings.refresh_token_ttl_seconds)
     deps = Deps(
         settings=settings,
         users=UserRepository(connection),
         tasks=TaskRepository(connection),
-        sessions=SessionRepository(
-            connection, timedelta(seconds=settings.refresh_token_ttl_seconds)
-        ),
+        sessions=SessionRepository(connection, family_lifetime),
         notifications=NotificationRepository(connection),
         idempotency=IdempotencyRepository(connection),
+        credentials=CredentialRepository(connection, family_lifetime),
+        outbox=OutboxRepository(),
+        mailer=mailer(settings),
         cache=UserCache(redis),
         # One per process, so its in-memory fallback keeps counting while Redis is down.
         limiter=RateLimiter(redis),
@@ -87,6 +93,24 @@ def build(
         clock=clock or system_clock,
     )
     return Runtime(deps=deps, connection=connection, redis=redis)
+
+
+def mailer(settings: Settings) -> Mailer:
+    """The mail transport the settings name: SES on AWS, SMTP elsewhere."""
+    if settings.mail_transport == "ses":
+        return SesMailer(
+            settings.aws_region,
+            sender_address=settings.mail_from_address,
+            sender_name=settings.product_name,
+        )
+    return SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        sender_address=settings.mail_from_address,
+        sender_name=settings.product_name,
+        starttls=settings.smtp_starttls,
+        timeout_seconds=settings.smtp_timeout_seconds,
+    )
 
 
 def bootstrap(

@@ -63,6 +63,35 @@ class Settings(BaseSettings):
     # DynamoDB work one account can cause (see SECURITY.md).
     task_write_max_per_user: int = Field(default=120, ge=1, alias="TASK_WRITE_MAX_PER_USER")
     task_write_window_seconds: int = Field(default=60, ge=1, alias="TASK_WRITE_WINDOW_SECONDS")
+    # Account e-mails (password reset, address verification): floods of them are bounded
+    # per client address and per account (see SECURITY.md).
+    password_reset_max_per_account: int = Field(
+        default=3, ge=1, alias="PASSWORD_RESET_MAX_PER_ACCOUNT"
+    )
+    password_reset_max_per_client: int = Field(
+        default=20, ge=1, alias="PASSWORD_RESET_MAX_PER_CLIENT"
+    )
+    password_reset_window_seconds: int = Field(
+        default=3600, ge=1, alias="PASSWORD_RESET_WINDOW_SECONDS"
+    )
+    verification_max_per_account: int = Field(default=3, ge=1, alias="VERIFICATION_MAX_PER_ACCOUNT")
+    verification_window_seconds: int = Field(
+        default=3600, ge=1, alias="VERIFICATION_WINDOW_SECONDS"
+    )
+    verification_token_ttl_seconds: int = Field(
+        default=48 * 3600, ge=600, alias="VERIFICATION_TOKEN_TTL_SECONDS"
+    )
+    # Delivery: "smtp" (the local stacks' server, or any relay) or "ses" (on AWS).
+    mail_transport: Literal["smtp", "ses"] = Field(default="smtp", alias="MAIL_TRANSPORT")
+    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(default=1025, ge=1, le=65535, alias="SMTP_PORT")
+    smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, alias="SMTP_TIMEOUT_SECONDS")
+    mail_from_address: str = Field(default="no-reply@localhost", alias="MAIL_FROM_ADDRESS")
+    product_name: str = Field(default="Tasks", min_length=1, alias="PRODUCT_NAME")
+    # The web app the messages link to (".../reset-password#token=..."); empty: no link,
+    # the message carries the code alone.
+    public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @model_validator(mode="after")

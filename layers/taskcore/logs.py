@@ -9,19 +9,31 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-# Anything that looks like a bearer token, JWT or password field is masked even if a
-# careless caller passes it to a log call.
+# Anything that looks like a bearer token, JWT, password or token field (the e-mailed
+# codes of password reset and verification included) is masked even if a careless caller
+# passes it to a log call.
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
     # key: value, key=value, "key": "value" and Python's 'key': 'value'; a quoted value
     # is masked whole, spaces and escaped quotes included.
     re.compile(
-        r"""(?i)(["']?(?:password|refresh_token|access_token|secret)["']?\s*[:=]\s*)"""
+        r"""(?i)(["']?(?:password|token|secret)["']?\s*[:=]\s*)"""
         r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}]+)"""
     ),
 )
-_SECRET_KEYS = frozenset({"password", "refresh_token", "access_token", "authorization", "secret"})
+_SECRET_KEYS = frozenset(
+    {
+        "password",
+        "current_password",
+        "new_password",
+        "token",
+        "refresh_token",
+        "access_token",
+        "authorization",
+        "secret",
+    }
+)
 
 
 def redact(text: str) -> str:

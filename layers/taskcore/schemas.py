@@ -129,6 +129,48 @@ class DeleteAccountRequest(_Strict):
     password: Password
 
 
+EmailedToken = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=256,
+        description="The code from the e-mail (single use; a newer e-mail replaces it)",
+    ),
+]
+
+
+class PasswordChange(_Strict):
+    """Body of ``POST /v1/auth/password``."""
+
+    current_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Password
+
+
+class PasswordResetRequest(_Strict):
+    """Body of ``POST /v1/auth/password-reset``."""
+
+    email: Email
+
+
+class PasswordResetConfirm(_Strict):
+    """Body of ``POST /v1/auth/password-reset/confirm``."""
+
+    token: EmailedToken
+    new_password: Password
+
+
+class EmailTokenRequest(_Strict):
+    """Body of ``POST /v1/auth/verify-email``."""
+
+    token: EmailedToken
+
+
+class Accepted(BaseModel):
+    """Reply of a request whose e-mail is sent later (the same whatever the outcome)."""
+
+    status: Literal["accepted"]
+
+
 class TaskCreate(_Strict):
     """Body of ``POST /v1/tasks``."""
 
@@ -159,6 +201,9 @@ class User(BaseModel):
     name: str
     timezone: str
     reminder_lead_minutes: int
+    email_verified: bool = Field(
+        description="Whether the owner confirmed the address with an e-mailed token"
+    )
     created_at: str
 
 

@@ -20,7 +20,10 @@ log = logging.getLogger("taskapp.stack")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m local.stack",
-        description="The native dev stack: nginx, app workers, moto server, Redis, scheduler.",
+        description=(
+            "The native dev stack: nginx, app workers, moto server, Redis, an SMTP server, "
+            "scheduler."
+        ),
     )
     parser.add_argument("--port", type=int, default=8080, help="nginx port (default 8080)")
     parser.add_argument("--workers", type=int, default=3, help="app workers (default 3)")
@@ -37,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         "--dynamodb-port", type=int, default=8000, help="moto server port (default 8000)"
     )
     parser.add_argument("--redis-port", type=int, default=6379)
+    parser.add_argument(
+        "--smtp-port", type=int, default=1025, help="the local SMTP server's port (default 1025)"
+    )
     parser.add_argument("--redis-db", type=int, default=0)
     parser.add_argument(
         "--own-redis",
@@ -79,6 +85,7 @@ def parse_args(argv: Sequence[str] | None = None) -> StackConfig:
         dynamodb_port=args.dynamodb_port,
         redis_port=args.redis_port,
         redis_db=args.redis_db,
+        smtp_port=args.smtp_port,
         start_redis=True if args.own_redis else None,
         run_dir=args.run_dir,
         persist=not args.in_memory,
@@ -107,6 +114,12 @@ def _banner(stack: Stack) -> None:
         )
     else:
         log.info("data: in memory only, gone at stop")
+    log.info(
+        "mail: every message the app sends is in %s (a Maildir; one file per message in "
+        "new/; latest: .venv/bin/python local/mailserver.py --maildir %s --show)",
+        stack.maildir,
+        stack.maildir,
+    )
     log.info("logs: %s/*.log   stop: Ctrl-C", stack.log_dir)
 
 

@@ -17,13 +17,16 @@ from .config import (
     FUNCTIONS,
     GUNICORN_CONFIG,
     LOCALHOST,
+    MAIL_SERVER,
     SCHEDULER,
     StackConfig,
     StackError,
 )
 
 # Inherited variables that must not leak into the stack (real credentials, endpoints).
-_SCRUBBED_ENV = re.compile(r"^(AWS_|DYNAMODB_|REDIS_|TABLE_PREFIX$|JWT_|TASKAPP_)")
+_SCRUBBED_ENV = re.compile(
+    r"^(AWS_|DYNAMODB_|REDIS_|TABLE_PREFIX$|JWT_|TASKAPP_|SMTP_|MAIL_TRANSPORT$|SES_)"
+)
 
 
 def emulator_argv(cfg: StackConfig, run_dir: Path) -> list[str]:
@@ -50,6 +53,13 @@ def gunicorn_argv(cfg: StackConfig, port: int) -> list[str]:
     gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG)]
     where = ["--bind", f"{LOCALHOST}:{port}", "--workers", str(cfg.processes_per_worker)]
     return [*gunicorn, *where, "--pythonpath", paths, "--name", f"taskapp-{port}", cfg.wsgi_app]
+
+
+def mail_argv(cfg: StackConfig, run_dir: Path) -> list[str]:
+    """local/mailserver.py: SMTP on the stack's mail port, into the run dir's Maildir."""
+    maildir = str(run_dir / cfg.maildir.name)
+    where = ["--host", LOCALHOST, "--port", str(cfg.smtp_port)]
+    return [sys.executable, str(MAIL_SERVER), "--maildir", maildir, *where]
 
 
 def scheduler_argv(cfg: StackConfig) -> list[str]:
@@ -89,6 +99,8 @@ def environment(cfg: StackConfig, run_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not _SCRUBBED_ENV.match(k)}
     for name, value in cfg.env_defaults.items():
         env.setdefault(name, value)
+    # The messages' links point at the stack itself unless a front end is configured.
+    env.setdefault("PUBLIC_BASE_URL", f"http://{LOCALHOST}:{cfg.port}")
     env.update(
         TASKAPP_STAGE="local",
         DYNAMODB_ENDPOINT_URL=f"http://{LOCALHOST}:{cfg.dynamodb_port}",
@@ -99,6 +111,9 @@ def environment(cfg: StackConfig, run_dir: Path) -> dict[str, str]:
         REDIS_URL=f"redis://{LOCALHOST}:{cfg.redis_port}/{cfg.redis_db}",
         REDIS_KEY_PREFIX=state.redis_key_prefix(run_dir),
         JWT_SECRET=jwt_secret(cfg, run_dir),
+        MAIL_TRANSPORT="smtp",
+        SMTP_HOST=LOCALHOST,
+        SMTP_PORT=str(cfg.smtp_port),
         LOG_LEVEL=cfg.log_level,
         PYTHONUNBUFFERED="1",
     )

@@ -10,6 +10,8 @@ FUNCTIONS = ROOT / "functions"
 NGINX_TEMPLATE = ROOT / "local" / "nginx.conf"
 GUNICORN_CONFIG = FUNCTIONS / "gunicorn.conf.py"
 SCHEDULER = ROOT / "local" / "scheduler.py"
+MAIL_SERVER = ROOT / "local" / "mailserver.py"
+MAILDIR = "mail"  # in the run directory: every message the app sends (a Maildir)
 # moto's server, with DynamoDB requests serialised so concurrent workers lose no writes.
 DYNAMODB_EMULATOR = ROOT / "local" / "dynamodb_emulator.py"
 DEFAULT_RUN_DIR = ROOT / ".run"
@@ -27,6 +29,9 @@ LOCAL_LIMITS: dict[str, str] = {
     "LOGIN_MAX_ATTEMPTS_PER_CLIENT": "10000",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": "1000",
     "TASK_WRITE_MAX_PER_USER": "100000",
+    "PASSWORD_RESET_MAX_PER_CLIENT": "10000",
+    "PASSWORD_RESET_MAX_PER_ACCOUNT": "1000",
+    "VERIFICATION_MAX_PER_ACCOUNT": "1000",
 }
 
 
@@ -50,6 +55,7 @@ class StackConfig:
     dynamodb_port: int = 8000
     redis_port: int = 6379
     redis_db: int = 0
+    smtp_port: int = 1025  # the local SMTP server (local/mailserver.py)
     start_redis: bool | None = None  # None: reuse a Redis answering on redis_port
     run_dir: Path = DEFAULT_RUN_DIR
     # Keep the store (run_dir/dynamodb.json) and the signing key (run_dir/jwt-secret)
@@ -72,6 +78,11 @@ class StackConfig:
     pythonpath: tuple[str, ...] = ()
     setup_command: tuple[str, ...] | None = None  # default: taskapp-admin create-tables
     startup_timeout: float = 60.0
+
+    @property
+    def maildir(self) -> Path:
+        """Where the local SMTP server keeps the messages (relative to the run dir)."""
+        return self.run_dir / MAILDIR
 
     @property
     def worker_ports(self) -> tuple[int, ...]:

@@ -48,6 +48,11 @@ class Stack:
         return f"http://{LOCALHOST}:{self.config.port}"
 
     @property
+    def maildir(self) -> Path:
+        """The Maildir of the stack's SMTP server: every message the app sent."""
+        return self.run_dir / self.config.maildir.name
+
+    @property
     def nginx_conf(self) -> Path:
         """The rendered nginx configuration."""
         return self.nginx.conf
@@ -71,6 +76,7 @@ class Stack:
             self._prepare_dirs()
             self.env = commands.environment(self.config, self.run_dir)
             self._start_stores(redis_server)
+            self._start_mail()
             self._create_tables()
             self._start_apps()
             self._start_nginx(nginx)
@@ -95,6 +101,11 @@ class Stack:
         self._wait_for("dynamodb", lambda: probes.http_status(self.env["DYNAMODB_ENDPOINT_URL"]))
         if self._own_redis:
             self._wait_for("redis", functools.partial(probes.redis_ping, cfg.redis_port))
+
+    def _start_mail(self) -> None:
+        # Restarted when it dies; meanwhile messages wait in the outbox (nothing is lost).
+        self._spawn("mail", commands.mail_argv(self.config, self.run_dir), "restart")
+        self._wait_for("mail", functools.partial(probes.smtp_ready, self.config.smtp_port))
 
     def _start_apps(self) -> None:
         cfg = self.config
@@ -124,12 +135,16 @@ class Stack:
 
     def _check_ports(self) -> None:
         cfg = self.config
-        wanted = {cfg.port: "nginx (--port)", cfg.dynamodb_port: "moto server (--dynamodb-port)"}
+        wanted = {
+            cfg.port: "nginx (--port)",
+            cfg.dynamodb_port: "moto server (--dynamodb-port)",
+            cfg.smtp_port: "the SMTP server (--smtp-port)",
+        }
         for port in cfg.worker_ports:
             wanted[port] = "an app worker (--app-base-port)"
         if self._own_redis:
             wanted[cfg.redis_port] = "redis-server (--redis-port)"
-        if len(wanted) != 2 + len(cfg.worker_ports) + int(self._own_redis):
+        if len(wanted) != 3 + len(cfg.worker_ports) + int(self._own_redis):
             raise StackError("two components of the stack are configured on the same port")
         taken = [
             f"  {LOCALHOST}:{port} for {what}"
@@ -261,6 +276,7 @@ class Stack:
                 "nginx",
                 "scheduler",
                 *(n for n in self.children if n.startswith("app-")),
+                "mail",
                 "dynamodb",
                 "redis",
             ]

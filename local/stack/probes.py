@@ -47,3 +47,12 @@ def redis_ping(port: int, timeout: float = 0.5) -> bool:
             return conn.recv(64).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def smtp_ready(port: int, timeout: float = 0.5) -> bool:
+    """Whether an SMTP server greets (220) on 127.0.0.1:port."""
+    try:
+        with socket.create_connection((LOCALHOST, port), timeout=timeout) as conn:
+            return conn.recv(64).startswith(b"220")
+    except OSError:
+        return False

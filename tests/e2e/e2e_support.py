@@ -42,13 +42,14 @@ def make_stack(
     Its Redis key prefix derives from ``run_dir`` (a fresh temporary directory), so its
     rate-limit counters are its own.
     """
-    nginx_port, dynamodb_port, redis_port, *app_ports = free_ports(3 + workers)
+    nginx_port, dynamodb_port, redis_port, smtp_port, *app_ports = free_ports(4 + workers)
     config = local_stack.StackConfig(
         port=nginx_port,
         workers=workers,
         app_ports=tuple(app_ports),
         dynamodb_port=dynamodb_port,
         redis_port=redis_port if own_redis else 6379,
+        smtp_port=smtp_port,
         start_redis=True if own_redis else None,
         run_dir=run_dir,
         persist=persist,

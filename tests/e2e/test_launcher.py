@@ -64,7 +64,7 @@ def _consecutive_free_ports(count: int) -> int:
 
 
 def test_the_command_line_serves_until_sigterm_then_stops_everything(tmp_path: Path) -> None:
-    nginx_port, dynamodb_port = free_ports(2)
+    nginx_port, dynamodb_port, smtp_port = free_ports(3)
     app_base = _consecutive_free_ports(2)
     command = [
         sys.executable,
@@ -72,6 +72,7 @@ def test_the_command_line_serves_until_sigterm_then_stops_everything(tmp_path: P
         "local.stack",
         f"--port={nginx_port}",
         f"--dynamodb-port={dynamodb_port}",
+        f"--smtp-port={smtp_port}",
         "--workers=2",
         f"--app-base-port={app_base}",
         f"--run-dir={tmp_path}",
@@ -101,9 +102,10 @@ def test_the_command_line_serves_until_sigterm_then_stops_everything(tmp_path: P
     assert launcher.returncode == 0, text
     assert f"ready: http://127.0.0.1:{nginx_port}" in text
     assert str(tmp_path / "logs") in text
+    assert f"mail: every message the app sends is in {tmp_path / 'mail'}" in text
     # Every process of the stack is gone, so every port is free again.
     deadline = time.monotonic() + 10
-    ports = [nginx_port, dynamodb_port, app_base, app_base + 1]
+    ports = [nginx_port, dynamodb_port, smtp_port, app_base, app_base + 1]
     while any(_listening(p) for p in ports) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in ports if _listening(p)]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from dynamodb_emulator import serialise_dynamodb_requests
 from moto import mock_aws
 
 from chalicelib import deps as app_deps
+from mail_support import SmtpServer
 from security_support import DEAD_REDIS_URL, WsgiApiClient, serving
 from support import ApiClient, FakeClock
-from taskcore.bootstrap import Runtime, build
+from taskcore.bootstrap import Runtime, build, mailer
 from taskcore.cache import Cache
 from taskcore.config import Settings
 from taskcore.services.deps import Deps
@@ -100,3 +102,13 @@ def api_without_redis(aws: Settings, clock: FakeClock) -> Iterator[tuple[ApiClie
     dead = Cache(DEAD_REDIS_URL, prefix="down:", timeout_seconds=0.05)
     with serving(aws, clock, dead) as served:
         yield served
+
+
+@pytest.fixture
+def smtp(deps: Deps, tmp_path: Path) -> Iterator[SmtpServer]:
+    """A real SMTP server (local/mailserver.py) on a free port, which the app's mail
+    transport delivers to; tests read e-mailed tokens from its Maildir."""
+    server = SmtpServer(tmp_path / "mail").start()
+    deps.mailer = mailer(deps.settings.model_copy(update={"smtp_port": server.port}))
+    yield server
+    server.stop()

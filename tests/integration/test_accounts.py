@@ -36,8 +36,10 @@ def test_register_returns_a_session(api) -> None:
         "name",
         "timezone",
         "reminder_lead_minutes",
+        "email_verified",
         "created_at",
     }
+    assert session["user"]["email_verified"] is False  # until the mailed code comes back
     assert "password" not in reply.body.decode().lower()
 
 

@@ -120,3 +120,74 @@ def test_a_due_range_reads_only_matching_items(api, calls) -> None:
     # Query that reads the two matching tasks and nothing else.
     assert calls.calls == Counter({"GetItem": 1, "Query": 1})
     assert calls.items_read == 1 + 2
+
+
+# --- account lifecycle (v1.1) ------------------------------------------------------------------
+# Register is unchanged in requests: its one account transaction now also holds the address
+# verification token (auth) and its message (outbox): four items, one TransactWriteItems.
+
+
+def test_register_writes_the_verification_mail_inside_the_account_transaction(api, calls) -> None:
+    _count(calls, lambda: api.register())
+    assert calls.on_table("outbox") == Counter({"TransactWriteItems": 1})
+    assert calls.on_table("auth") == Counter({"TransactWriteItems": 2})  # + the session
+    assert calls.items_written == 4 + 2
+
+
+def test_a_reset_request_costs_the_same_for_known_and_unknown_addresses(api, calls) -> None:
+    email = api.register()["user"]["email"]
+    costs = []
+    for address in (email, "no-such-account@example.com"):
+        counts = _count(
+            calls, lambda a=address: api.request("POST", "/v1/auth/password-reset", {"email": a})
+        )
+        costs.append(
+            (counts, calls.items_written, calls.on_table("outbox"), calls.on_table("auth"))
+        )
+    known, unknown = costs
+    assert known == unknown
+    assert known[0] == Counter({"GetItem": 1, "TransactWriteItems": 1}) and known[1] == 2
+
+
+def _mailed_token(deps, smtp, email: str, subject: str) -> str:
+    from taskcore.services import mail
+
+    mail.run_sender(deps)
+    return smtp.token(email, subject)
+
+
+def test_confirm_verify_resend_change_and_send_budgets(api, calls, deps, smtp, clock) -> None:
+    from taskcore.services import mail
+
+    while mail.run_sender(deps).delivered:  # earlier tests' messages out of the way
+        pass
+    session = api.register()
+    email, token = session["user"]["email"], session["access_token"]
+    api.request("GET", "/v1/me", token=token)  # the session check is cached from here on
+    # The sender: one Query per shard, then per message a claim and a delete.
+    shards = deps.outbox.shard_count()
+    assert _count(calls, lambda: mail.run_sender(deps)) == Counter(
+        {"Query": shards, "UpdateItem": 1, "DeleteItem": 1}
+    )
+    # Resend: the account, then one transaction (token + message).
+    resend = _count(calls, lambda: api.request("POST", "/v1/me/verification", token=token))
+    assert resend == Counter({"GetItem": 1, "TransactWriteItems": 1})
+    verify = _mailed_token(deps, smtp, email, "Confirm")
+    counts = _count(calls, lambda: api.request("POST", "/v1/auth/verify-email", {"token": verify}))
+    # One consistent read (token + account), one transaction (spend + account items).
+    assert counts == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
+    api.request("POST", "/v1/auth/password-reset", {"email": email})
+    reset = _mailed_token(deps, smtp, email, "Reset")
+    body = {"token": reset, "new_password": "a new passphrase"}
+    confirm = _count(calls, lambda: api.request("POST", "/v1/auth/password-reset/confirm", body))
+    # The read; one transaction (spend, account items, end of the earlier sessions); the
+    # new session's write.
+    assert confirm == Counter({"TransactGetItems": 1, "TransactWriteItems": 2})
+    clock.advance(seconds=1)  # a login after the reset (not in its very millisecond)
+    fresh = api.request("POST", "/v1/auth/login", {"email": email, "password": "a new passphrase"})
+    token = fresh.json["access_token"]
+    api.request("GET", "/v1/me", token=token)
+    change = {"current_password": "a new passphrase", "new_password": PASSWORD}
+    changed = _count(calls, lambda: api.request("POST", "/v1/auth/password", change, token=token))
+    # The account, one transaction (account items + end mark), the new session.
+    assert changed == Counter({"GetItem": 1, "TransactWriteItems": 2})

@@ -58,8 +58,9 @@ def test_a_full_session_leaks_no_secret(
     refreshed = call("POST", "/v1/auth/refresh", {"refresh_token": login["refresh_token"]}).json
     call("POST", "/v1/auth/refresh", {"refresh_token": login["refresh_token"]})  # reuse: 401
     token = session["access_token"]
-    task = call("POST", "/v1/tasks", {"title": "t"}, token=token,
-                headers={"Idempotency-Key": "leak-key"}).json
+    task = call(
+        "POST", "/v1/tasks", {"title": "t"}, token=token, headers={"Idempotency-Key": "leak-key"}
+    ).json
     call("POST", "/v1/tasks", {"title": "t"}, token=token, headers={"Idempotency-Key": "leak-key"})
     call("GET", f"/v1/tasks/{task['id']}", token=token)
     call("PATCH", f"/v1/tasks/{task['id']}", {"title": "t", "password": PASSWORD}, token=token)
@@ -78,10 +79,20 @@ def test_a_full_session_leaks_no_secret(
 
     user = deps.users.get_by_email(email)
     assert user is not None
-    tokens = {session["access_token"], session["refresh_token"], login["access_token"],
-              login["refresh_token"], refreshed["access_token"], refreshed["refresh_token"]}
-    never = {PASSWORD, NEW_PASSWORD_TRY, user.password_hash,
-             deps.settings.jwt_secret.get_secret_value()}
+    tokens = {
+        session["access_token"],
+        session["refresh_token"],
+        login["access_token"],
+        login["refresh_token"],
+        refreshed["access_token"],
+        refreshed["refresh_token"],
+    }
+    never = {
+        PASSWORD,
+        NEW_PASSWORD_TRY,
+        user.password_hash,
+        deps.settings.jwt_secret.get_secret_value(),
+    }
 
     logs = json_logs()
     requests = [line for line in logs if line.get("message") == "request"]
@@ -100,3 +111,62 @@ def test_a_full_session_leaks_no_secret(
         if what not in issuing or reply.status >= 400:
             for secret in tokens:
                 assert secret not in text, what
+
+
+def test_the_account_lifecycle_leaks_no_password_or_emailed_code(
+    api: ApiClient, deps: Deps, smtp, clock, json_logs: Callable[[], list[dict[str, Any]]]
+) -> None:
+    from taskcore.services import mail
+
+    email = "lifecycle-leak@example.com"
+    new_password = "Lifecycle-new-secret-77"
+    replies: list[Reply] = []
+
+    def call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        reply = api.request(method, path, body, **kwargs)
+        replies.append(reply)
+        return reply
+
+    session = call("POST", "/v1/auth/register", {"email": email, "password": PASSWORD}).json
+    token = session["access_token"]
+    mail.run_sender(deps)
+    verify = smtp.token(email, "Confirm")
+    call("POST", "/v1/auth/verify-email", {"token": verify})
+    call("POST", "/v1/auth/verify-email", {"token": verify})  # spent: 400
+    wrong = {"current_password": NEW_PASSWORD_TRY, "new_password": new_password}
+    call("POST", "/v1/auth/password", wrong, token=token)  # 401
+    right = {"current_password": PASSWORD, "new_password": new_password}
+    changed = call("POST", "/v1/auth/password", right, token=token).json
+    call("POST", "/v1/auth/password-reset", {"email": email})
+    call("POST", "/v1/auth/password-reset", {"email": "nobody-leak@example.com"})
+    smtp.stop()
+    mail.run_sender(deps)  # the SMTP server is down: the failure is logged
+    smtp.start()
+    clock.advance(minutes=5)  # past the retry's back-off
+    mail.run_sender(deps)
+    reset = smtp.token(email, "Reset")
+    body = {"token": reset, "new_password": PASSWORD}
+    call("POST", "/v1/auth/password-reset/confirm", body)
+    call("POST", "/v1/auth/password-reset/confirm", body)  # spent: 400
+
+    codes = {verify, reset}
+    secrets = {PASSWORD, NEW_PASSWORD_TRY, new_password, *codes}
+    logs = json_logs()
+    assert any(line.get("logger") == "taskcore.services.mail" for line in logs)
+    assert {line["status"] for line in logs if line.get("message") == "request"} >= {
+        200,
+        201,
+        202,
+        400,
+        401,
+    }
+    log_text = "\n".join(json.dumps(line) for line in logs)
+    for secret in secrets:
+        assert secret not in log_text
+    tokens = {session["refresh_token"], changed["refresh_token"], changed["access_token"]}
+    for token_text in tokens:
+        assert token_text not in log_text
+    for reply in replies:  # no reply echoes a code or a password
+        text = reply.body.decode() + json.dumps(reply.headers)
+        for secret in secrets:
+            assert secret not in text

@@ -28,7 +28,7 @@ def services(compose: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_compose_has_the_whole_topology(services: dict[str, Any]) -> None:
-    assert set(services) == {"dynamodb", "redis", "tables", "app", "scheduler", "nginx"}
+    assert set(services) == {"dynamodb", "redis", "tables", "app", "scheduler", "nginx", "mail"}
 
 
 def _image_tag(image: str) -> str:
@@ -93,6 +93,8 @@ def test_start_order(services: dict[str, Any]) -> None:
         assert services[name]["depends_on"] == {
             "tables": {"condition": "service_completed_successfully"},
             "redis": {"condition": "service_healthy"},
+            # The sender needs the SMTP server; the app does not (the outbox waits).
+            **({"mail": {"condition": "service_started"}} if name == "scheduler" else {}),
         }
     assert services["nginx"]["depends_on"] == {"app": {"condition": "service_healthy"}}
 
@@ -321,3 +323,12 @@ def test_the_entrypoint_finds_no_credentials_without_aws(monkeypatch: pytest.Mon
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     assert entrypoint.aws_credentials_available()
+
+
+def test_the_mail_service_keeps_messages_on_the_host(services: dict[str, Any]) -> None:
+    mail = services["mail"]
+    assert mail["command"][:4] == ["python", "local/mailserver.py", "--maildir", "/mail"]
+    assert mail["volumes"] == ["../.run/compose-mail:/mail"]
+    environment = services["app"]["environment"]
+    assert (environment["SMTP_HOST"], environment["SMTP_PORT"]) == ("mail", "1025")
+    assert "local/mailserver.py" in (ROOT / "Dockerfile").read_text()

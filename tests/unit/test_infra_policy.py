@@ -47,6 +47,15 @@ def test_the_template_passes_the_allow_list(template: Template) -> None:
     assert policy_check.violations(template) == []
 
 
+def mail_statement(template: Template, sid: str) -> dict[str, Any]:
+    """A statement of MailSenderPolicy, the outbox's and SES's policy on the role."""
+    policy = template["Resources"]["MailSenderPolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": "FunctionRole"}]
+    (statement,) = [s for s in policy["PolicyDocument"]["Statement"] if s.get("Sid") == sid]
+    found: dict[str, Any] = statement
+    return found
+
+
 def test_the_role_grants_what_the_functions_need(template: Template) -> None:
     tables = by_sid(template, "OwnTables")
     assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"} <= set(
@@ -55,7 +64,13 @@ def test_the_role_grants_what_the_functions_need(template: Template) -> None:
     every_table = {
         n for n, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"
     }
-    assert {r["Fn::GetAtt"][0] for r in tables["Resource"]} == every_table
+    outbox = mail_statement(template, "OutboxTable")
+    granted = {r["Fn::GetAtt"][0] for r in tables["Resource"] + outbox["Resource"]}
+    assert granted == every_table
+    assert {"dynamodb:PutItem", "dynamodb:Query"} <= set(outbox["Action"])
+    assert mail_statement(template, "OutboxQueue")["Resource"] == [
+        {"Fn::Sub": "${OutboxTable.Arn}/index/*"}
+    ]
     assert by_sid(template, "OwnIndexes")["Resource"] == [
         {"Fn::Sub": "${TasksTable.Arn}/index/*"},
         {"Fn::Sub": "${NotificationsTable.Arn}/index/*"},
@@ -102,6 +117,39 @@ def test_anything_broader_is_a_violation(
     template: Template, sid: str, changes: dict[str, Any]
 ) -> None:
     assert policy_check.violations(mutated(template, sid, **changes))
+
+
+def test_ses_is_scoped_to_the_sender_identity_and_address(template: Template) -> None:
+    ses = mail_statement(template, "SendAccountMail")
+    assert set(ses["Action"]) <= {"ses:SendEmail", "ses:SendRawEmail"}
+    assert ses["Resource"] == [policy_check.SES_IDENTITY_ARN]
+    assert ses["Condition"] == policy_check.SES_CONDITION
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"Action": ["ses:*"]},
+        {"Action": ["ses:SendEmail", "ses:CreateEmailIdentity"]},
+        {"Resource": ["*"]},
+        {
+            "Resource": [
+                {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
+            ]
+        },
+        {"Condition": {}},
+        {"Condition": {"StringLike": {"ses:FromAddress": "*"}}},
+    ],
+)
+def test_broader_mail_permissions_are_violations(
+    template: Template, changes: dict[str, Any]
+) -> None:
+    changed = copy.deepcopy(template)
+    statement = mail_statement(changed, "SendAccountMail")
+    statement.update(changes)
+    if changes.get("Condition") == {}:
+        del statement["Condition"]
+    assert policy_check.violations(changed)
 
 
 def test_extra_policies_outside_the_role_are_checked_too(template: Template) -> None:

@@ -134,6 +134,8 @@ def test_each_stage_configures_the_core(config: dict[str, Any], stage: str) -> N
     assert env["JWT_SECRET_PARAMETER"] == f"/taskapp/{stage}/jwt-secret"
     assert env["LOG_LEVEL"]
     assert "JWT_SECRET" not in env  # the secret never sits in the Lambda configuration
+    assert env["MAIL_TRANSPORT"] == "ses"
+    assert env["MAIL_FROM_ADDRESS"].endswith(env["SES_IDENTITY"])
 
 
 def test_the_role_and_layer_come_from_the_template(config: dict[str, Any]) -> None:
@@ -162,7 +164,13 @@ def chalice_like(template: Template) -> Template:
 
 
 def test_finalise_gives_every_function_the_role_and_pins_the_stage(template: Template) -> None:
-    env = {"TASKAPP_STAGE": "prod", "TABLE_PREFIX": "p-", "JWT_SECRET_PARAMETER": "/x"}
+    env = {
+        "TASKAPP_STAGE": "prod",
+        "TABLE_PREFIX": "p-",
+        "JWT_SECRET_PARAMETER": "/x",
+        "SES_IDENTITY": "mail.example.org",
+        "MAIL_FROM_ADDRESS": "tasks@mail.example.org",
+    }
     finalised = chalice_like(template)
     package.finalise(finalised, role_placeholder=PLACEHOLDER, env=env)
     role = finalised["Resources"]["APIHandler"]["Properties"]["Role"]
@@ -171,6 +179,9 @@ def test_finalise_gives_every_function_the_role_and_pins_the_stage(template: Tem
     assert parameters["Stage"]["AllowedValues"] == [parameters["Stage"]["Default"]] == ["prod"]
     assert parameters["TablePrefix"]["AllowedValues"] == ["p-"]
     assert parameters["JwtSecretParameterName"]["Default"] == "/x"
+    # The SES permission names exactly the stage's sender identity and address.
+    assert parameters["MailSenderIdentity"]["AllowedValues"] == ["mail.example.org"]
+    assert parameters["MailSenderAddress"]["AllowedValues"] == ["tasks@mail.example.org"]
 
 
 def test_finalise_refuses_a_function_with_another_role(template: Template) -> None:

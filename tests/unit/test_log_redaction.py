@@ -10,7 +10,7 @@ import pytest
 
 from taskcore.logs import configure_logging, redact
 
-SECRET = "hunter 2 \\\" hunter"  # a space and an escaped quote inside the value
+SECRET = 'hunter 2 \\" hunter'  # a space and an escaped quote inside the value
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,9 @@ SECRET = "hunter 2 \\\" hunter"  # a space and an escaped quote inside the value
         "{'password': 'hunter 2 hunter', 'email': 'a@example.com'}",  # a dict's repr
         "password=hunter2&email=a@example.com",  # a form or query string
         "refresh_token: 01ABC.fam.hunter2",
+        '{"token": "01USER.hunter2-mailed-code", "new_password": "hunter2 new"}',
+        "current_password=hunter2&new_password=hunter2x",
+        "reset with token=01USER.hunter2",
         "Authorization: Bearer hunter2.hunter2",
         "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.hunter2",
     ],

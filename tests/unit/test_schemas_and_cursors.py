@@ -122,11 +122,14 @@ def test_a_jwt_key_rotation_keeps_sessions_and_sync_points() -> None:
 
     now = datetime(2026, 3, 1, tzinfo=UTC)
     old = Settings(TASKAPP_STAGE="test", JWT_SECRETS="k1" * 20, CURSOR_SECRET="c" * 40)
-    new = Settings(TASKAPP_STAGE="test", JWT_SECRETS="k2" * 20 + "," + "k1" * 20,
-                   CURSOR_SECRET="c" * 40)
+    new = Settings(
+        TASKAPP_STAGE="test", JWT_SECRETS="k2" * 20 + "," + "k1" * 20, CURSOR_SECRET="c" * 40
+    )
     done = Settings(TASKAPP_STAGE="test", JWT_SECRETS="k2" * 20, CURSOR_SECRET="c" * 40)
+
     def tokens(s: Settings) -> AccessTokens:
         return AccessTokens(s.signing_keys, issuer="i", audience="a", ttl_seconds=900)
+
     issued = tokens(old).issue("u1", "f1", now)
     assert tokens(new).verify(issued, now).user_id == "u1"  # the old key still verifies
     fresh = tokens(new).issue("u1", "f1", now)

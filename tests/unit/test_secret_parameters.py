@@ -88,5 +88,6 @@ def test_a_key_ring_parameter_sets_the_rotating_keys_and_the_cursor_key() -> Non
     assert environ["CURSOR_SECRET"] == "c" * 40
     assert "JWT_SECRET" not in environ
     with pytest.raises(ConfigurationError, match="key ring"):
-        secrets.apply_jwt_secret_parameter({"JWT_SECRET_PARAMETER": "/bad"},
-                                           FakeSsm({"/bad": '{"jwt": "x"}'}))
+        secrets.apply_jwt_secret_parameter(
+            {"JWT_SECRET_PARAMETER": "/bad"}, FakeSsm({"/bad": '{"jwt": "x"}'})
+        )

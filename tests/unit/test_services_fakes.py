@@ -10,7 +10,9 @@ import pytest
 import fakes
 from taskcore.cache import user_cache
 from taskcore.domain.reminders import Kind
+from taskcore.repositories import mail_items
 from taskcore.repositories import notifications as notification_repository
+from taskcore.repositories import outbox as outbox_repository
 from taskcore.repositories import tasks as task_repository
 from taskcore.services import ports
 from taskcore.storage import tables
@@ -23,6 +25,9 @@ PAIRS = [
     (ports.IdempotencyStore, fakes.FakeIdempotency),
     (ports.Cache, fakes.FakeCache),
     (ports.Limiter, fakes.FakeLimiter),
+    (ports.CredentialStore, fakes.FakeCredentials),
+    (ports.Outbox, fakes.FakeOutbox),
+    (ports.Mailer, fakes.FakeMailer),
 ]
 
 
@@ -67,6 +72,14 @@ def test_copied_constants_agree_with_the_adapters() -> None:
     assert fakes.CACHE_ENTRY_TTL.total_seconds() == user_cache.ENTRY_TTL_SECONDS
     assert fakes.SESSION_MEMORY_TTL.total_seconds() == user_cache.SESSION_TTL_SECONDS
     assert fakes.LIVE == task_repository.LIVE
+    assert fakes.OUTBOX_SHARDS == mail_items.OUTBOX_SHARDS
+    assert fakes.GIVEN_UP_RETENTION == outbox_repository.GIVEN_UP_RETENTION
+
+
+def test_the_outbox_shard_rule_is_the_repositorys() -> None:
+    ids = [f"01JMESSAGE{i:016d}" for i in range(64)]
+    assert [str(fakes.shard_of(i)) for i in ids] == [mail_items.shard_of(i) for i in ids]
+    assert len({fakes.shard_of(i) for i in ids}) == fakes.OUTBOX_SHARDS  # all shards used
 
 
 def test_ttl_keeps_whole_seconds_like_a_ttl_attribute() -> None:

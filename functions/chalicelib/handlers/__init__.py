@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from chalicelib.handlers import (
+    change_password,
     complete_task,
     create_task,
     delete_task,
@@ -16,11 +17,16 @@ from chalicelib.handlers import (
     me,
     notifications,
     openapi,
+    outbox_sender,
+    password_reset,
+    password_reset_confirm,
     refresh,
     register,
     reopen_task,
+    resend_verification,
     sync,
     update_task,
+    verify_email,
 )
 
 BLUEPRINTS = tuple(
@@ -32,7 +38,12 @@ BLUEPRINTS = tuple(
         login,
         refresh,
         logout,
+        change_password,
+        password_reset,
+        password_reset_confirm,
+        verify_email,
         me,
+        resend_verification,
         create_task,
         list_tasks,
         get_task,
@@ -43,6 +54,7 @@ BLUEPRINTS = tuple(
         sync,
         notifications,
         due_date_job,
+        outbox_sender,
     )
 )
 

@@ -23,6 +23,9 @@ class User:
     updated_at: str
     change_seq: int = 0
     task_count: int = 0
+    # Whether the owner proved to receive mail at ``email`` (a token from a message sent
+    # there). Accounts from before verification existed read as ``False``.
+    email_verified: bool = False
 
     def to_public(self) -> dict[str, object]:
         """The account as the API returns it (never the password hash)."""
@@ -32,5 +35,6 @@ class User:
             "name": self.name,
             "timezone": self.timezone,
             "reminder_lead_minutes": self.reminder_lead_minutes,
+            "email_verified": self.email_verified,
             "created_at": self.created_at,
         }

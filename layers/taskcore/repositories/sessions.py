@@ -135,13 +135,7 @@ class SessionRepository(SessionStore):
         ``keep_family``): one write, whatever the number of sessions. Kept as long as a
         refresh family can live; an older family has expired by itself by then."""
         with dynamo_unavailable_as_503():
-            AuthModel(
-                ended_key(user_id),
-                user_id=user_id,
-                family_id=keep_family,
-                created_at=format_instant(now),
-                expires_at=now + self._family_lifetime,
-            ).save()
+            ended_item(user_id, now, keep_family, self._family_lifetime).save()
 
     def is_family_revoked(self, user_id: str, family_id: str, now: datetime) -> bool:
         """True when the family is revoked, ended with all the user's sessions, expired
@@ -157,6 +151,20 @@ class SessionRepository(SessionStore):
         if family is None or family.revoked or family.user_id != user_id:
             return True
         return _ended(family, _live(found.get(ended_key(user_id)), now))
+
+
+def ended_item(
+    user_id: str, now: datetime, keep_family: str | None, family_lifetime: timedelta
+) -> AuthModel:
+    """The mark that ends every family of the user started by ``now`` but ``keep_family``
+    (one item per user: a later mark replaces an earlier one)."""
+    return AuthModel(
+        ended_key(user_id),
+        user_id=user_id,
+        family_id=keep_family,
+        created_at=format_instant(now),
+        expires_at=now + family_lifetime,
+    )
 
 
 def _family(user_id: str, family_id: str, now: datetime, expires: datetime) -> AuthModel:

@@ -11,7 +11,8 @@ from pynamodb.transactions import TransactWrite
 
 from taskcore.domain.user import User
 from taskcore.errors import Conflict
-from taskcore.services.ports import UserStore
+from taskcore.repositories.mail_items import email_token_item, outbox_item
+from taskcore.services.ports import TokenMail, UserStore
 from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import UserModel
 
@@ -50,12 +51,16 @@ class UserRepository(UserStore):
                 return None
         return user_from_item(item)
 
-    def create(self, user: User) -> None:
-        """Store a new account; :class:`Conflict` when the e-mail is taken. One transaction."""
+    def create(self, user: User, mail: TokenMail | None = None) -> None:
+        """Store a new account, and ``mail`` (the address verification token and its
+        message); :class:`Conflict` when the e-mail is taken. One transaction."""
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
                 for pk in (email_key(user.email), user_key(user.id)):
                     tx.save(_item(pk, user), condition=UserModel.pk.does_not_exist())
+                if mail is not None:
+                    tx.save(email_token_item(mail.token, mail.message.created_at))
+                    tx.save(outbox_item(mail.message))
         except TransactWriteError as exc:
             if condition_failed(exc):
                 raise Conflict("An account with this e-mail address already exists") from None
@@ -105,7 +110,13 @@ def user_from_item(item: UserModel) -> User:
         updated_at=item.updated_at,
         change_seq=int(item.change_seq or 0),
         task_count=int(item.task_count or 0),
+        email_verified=bool(item.email_verified),
     )
+
+
+def user_item(pk: str, user: User) -> UserModel:
+    """The account item (``USER#``) or e-mail item (``EMAIL#``) holding ``user``."""
+    return _item(pk, user)
 
 
 def _item(pk: str, user: User) -> UserModel:
@@ -121,6 +132,7 @@ def _item(pk: str, user: User) -> UserModel:
         updated_at=user.updated_at,
         change_seq=user.change_seq,
         task_count=user.task_count,
+        email_verified=user.email_verified,
     )
 
 

@@ -25,7 +25,7 @@ from taskcore.schemas import (
     RegisterRequest,
     validate,
 )
-from taskcore.services import limits
+from taskcore.services import email_tokens, limits
 from taskcore.services.deps import Deps
 from taskcore.services.ports import RefreshState
 
@@ -35,7 +35,8 @@ REFRESH_GRACE = timedelta(seconds=30)
 
 
 def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
-    """Create an account and start a session. One transaction for the account.
+    """Create an account and start a session. One transaction for the account, its
+    address verification token and the message that carries it (the outbox).
 
     ``client`` is the caller's network address, for the per-address limit.
     """
@@ -53,8 +54,8 @@ def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]
         created_at=stamp,
         updated_at=stamp,
     )
-    deps.users.create(user)
-    return _start_session(deps, user)
+    deps.users.create(user, email_tokens.verification_mail(deps, user))
+    return start_session(deps, user)
 
 
 def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     limits.login_succeeded(deps, request.email, client)
     if deps.hasher.needs_rehash(user.password_hash):
         user = _rehashed(deps, user, request.password)
-    return _start_session(deps, user)
+    return start_session(deps, user)
 
 
 def _rehashed(deps: Deps, user: User, password: str) -> User:
@@ -230,8 +231,15 @@ def _revoke(deps: Deps, family_id: str, user_id: str) -> None:
     deps.cache.forget_session(family_id)
 
 
-def _start_session(deps: Deps, user: User) -> dict[str, Any]:
-    family_id = secrets.token_urlsafe(12)
+def new_family_id() -> str:
+    """The id of a new refresh family (a session)."""
+    return secrets.token_urlsafe(12)
+
+
+def start_session(deps: Deps, user: User, family_id: str | None = None) -> dict[str, Any]:
+    """Start a session (a refresh family, ``family_id`` when chosen beforehand) and
+    reply with its tokens."""
+    family_id = family_id or new_family_id()
     token = new_refresh_token(user.id, family_id)
     ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
     deps.sessions.start_family(user.id, family_id, token_digest(token), deps.clock(), ttl)

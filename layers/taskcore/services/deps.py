@@ -17,9 +17,12 @@ from taskcore.cursors import CursorCodec
 from taskcore.services.ports import (
     Cache,
     Clock,
+    CredentialStore,
     IdempotencyStore,
     Limiter,
+    Mailer,
     NotificationStore,
+    Outbox,
     SessionStore,
     TaskStore,
     UserStore,
@@ -36,6 +39,9 @@ class Deps:
     sessions: SessionStore
     notifications: NotificationStore
     idempotency: IdempotencyStore
+    credentials: CredentialStore
+    outbox: Outbox
+    mailer: Mailer
     cache: Cache
     limiter: Limiter
     hasher: PasswordHasher

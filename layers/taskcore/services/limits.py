@@ -10,6 +10,10 @@
   reveals nothing about which addresses are registered.
 * Registration, per client address: bounds account spam and probing which e-mail
   addresses are registered (the 409 on a taken address).
+* Password reset requests, per client address and per account (the e-mail address,
+  counted whether or not it has an account, so the limit reveals nothing), and
+  verification messages per account: bound the mail one can make the service send to
+  someone else's mailbox (mail flooding) and the DynamoDB work behind it.
 * Task writes, per user: every create, change, completion, reopening and deletion
   counts, before any DynamoDB work, so one account's write load (each write one bounded
   transaction) is bounded too.
@@ -79,5 +83,39 @@ def check_task_write(deps: Deps, user_id: str) -> None:
     settings = deps.settings
     limit = Limit(
         "task-write", settings.task_write_max_per_user, settings.task_write_window_seconds
+    )
+    deps.limiter.hit(limit, user_id)
+
+
+def check_reset_client(deps: Deps, client: str | None) -> None:
+    """Count a password reset request from ``client``; checked before the body is read."""
+    if client:
+        settings = deps.settings
+        limit = Limit(
+            "reset-client",
+            settings.password_reset_max_per_client,
+            settings.password_reset_window_seconds,
+        )
+        deps.limiter.hit(limit, client)
+
+
+def check_reset_account(deps: Deps, email: str) -> None:
+    """Count a password reset request for ``email`` (normalised), registered or not."""
+    settings = deps.settings
+    limit = Limit(
+        "reset-account",
+        settings.password_reset_max_per_account,
+        settings.password_reset_window_seconds,
+    )
+    deps.limiter.hit(limit, email)
+
+
+def check_verification(deps: Deps, user_id: str) -> None:
+    """Count a request for a new verification message by the user."""
+    settings = deps.settings
+    limit = Limit(
+        "verification",
+        settings.verification_max_per_account,
+        settings.verification_window_seconds,
     )
     deps.limiter.hit(limit, user_id)

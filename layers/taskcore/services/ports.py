@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from taskcore.domain.changes import Change
+from taskcore.domain.email import Letter
 from taskcore.domain.listing import Segment
 from taskcore.domain.notification import Notification
 from taskcore.domain.reminders import DueReminder, Kind, Pending
@@ -45,8 +46,9 @@ class UserStore(Protocol):
         """The account that owns ``email`` (normalised): one read."""
         ...
 
-    def create(self, user: User) -> None:
-        """Store a new account; :class:`~taskcore.errors.Conflict` when the e-mail is taken."""
+    def create(self, user: User, mail: TokenMail | None = None) -> None:
+        """Store a new account, and ``mail`` (a token and its message) in the same
+        transaction; :class:`~taskcore.errors.Conflict` when the e-mail is taken."""
         ...
 
     def update_profile(self, before: User, after: User) -> bool:
@@ -333,4 +335,144 @@ class Limiter(Protocol):
 
     def reset(self, limit: Limit, subject: str) -> None:
         """Start the subject's count over."""
+        ...
+
+
+# --------------------------------------------------------------- e-mailed tokens
+
+
+class TokenPurpose(Enum):
+    """What an e-mailed token lets its bearer do."""
+
+    VERIFY_EMAIL = "verify"
+    PASSWORD_RESET = "reset"  # noqa: S105 - a purpose, not a secret
+
+
+@dataclass(frozen=True)
+class EmailToken:
+    """A token sent by e-mail, as stored: only its SHA-256 digest. A user has at most one
+    live token per purpose: storing a new one replaces (and so invalidates) the older."""
+
+    purpose: TokenPurpose
+    user_id: str
+    digest: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """An e-mail waiting in the outbox: the template to render and its values (the token
+    among them, until the message is delivered). ``discard_after``: when its content is
+    worthless (the token expired); ``attempts``: failed deliveries so far; ``claim``: the
+    store's handle on the message's place in the queue as it was read (opaque)."""
+
+    id: str
+    template: str
+    recipient: str
+    params: dict[str, str]
+    created_at: datetime
+    discard_after: datetime
+    attempts: int = 0
+    claim: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenMail:
+    """A token and the message that carries it, written together."""
+
+    token: EmailToken
+    message: OutboxMessage
+
+
+@dataclass(frozen=True)
+class SessionsEnd:
+    """Every session of the user started by ``at`` ends, but ``keep_family``."""
+
+    at: datetime
+    keep_family: str | None
+
+
+class SpendOutcome(Enum):
+    """How spending an e-mailed token ended."""
+
+    COMMITTED = "committed"
+    TOKEN_GONE = "token_gone"  # noqa: S105 - spent, replaced or expired meanwhile
+    USER_CHANGED = "user_changed"  # the account moved on since it was read: retry
+
+
+class CredentialStore(Protocol):
+    """E-mailed tokens and the credential changes they (or the password) allow."""
+
+    def issue(self, mail: TokenMail) -> None:
+        """Store the token (replacing the user's earlier one of that purpose) and queue
+        its message: one transaction."""
+        ...
+
+    def issue_nothing(self, subject: str, now: datetime) -> None:
+        """The same DynamoDB work as :meth:`issue`, for an address without an account:
+        inert items, gone after a while. ``subject`` names the request (a digest)."""
+        ...
+
+    def read_token(
+        self, purpose: TokenPurpose, user_id: str, now: datetime
+    ) -> tuple[EmailToken | None, User | None]:
+        """The user's live token of ``purpose`` and the account, in one consistent read."""
+        ...
+
+    def spend(
+        self, token: EmailToken, before: User, after: User, end: SessionsEnd | None
+    ) -> SpendOutcome:
+        """Delete the token (if it is still the one stored) and write the account change
+        ``before`` -> ``after`` (and ``end`` the user's sessions): one transaction."""
+        ...
+
+    def change_password(self, before: User, after: User, end: SessionsEnd) -> bool:
+        """Write the account change and end the sessions in one transaction; ``False``
+        when the account moved on since ``before`` was read."""
+        ...
+
+
+class Outbox(Protocol):
+    """Queued e-mails, by shard, in the order they are due."""
+
+    def shard_count(self) -> int:
+        """How many shards the queue is spread over (``due`` takes 0 .. count - 1)."""
+        ...
+
+    def due(self, shard: int, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Up to ``limit`` messages of ``shard`` due by ``now``, earliest first."""
+        ...
+
+    def claim(self, message: OutboxMessage, until: datetime) -> OutboxMessage | None:
+        """Hide the message from other senders until ``until``; ``None`` when another
+        sender moved it first."""
+        ...
+
+    def delivered(self, message: OutboxMessage) -> None:
+        """Remove a claimed message (with its token): it was handed to the mail service."""
+        ...
+
+    def retry_at(self, message: OutboxMessage, at: datetime, error: str) -> None:
+        """Count a failed attempt and queue the claimed message again for ``at``."""
+        ...
+
+    def give_up(self, message: OutboxMessage, reason: str, now: datetime) -> None:
+        """Take the claimed message out of the queue for good, keeping a record of it
+        (without its token) for a while."""
+        ...
+
+
+class MailUnavailable(Exception):
+    """The mail service cannot take messages now (down, refusing, timing out): retry."""
+
+
+class MailRejected(Exception):
+    """The mail service refused this message for good (e.g. an invalid recipient)."""
+
+
+class Mailer(Protocol):
+    """Hands rendered messages to a mail service (SMTP or SES)."""
+
+    def send(self, letter: Letter) -> None:
+        """Deliver one message; :class:`MailUnavailable` or :class:`MailRejected`."""
         ...

@@ -17,7 +17,10 @@ Key design (DESIGN.md section 4):
   ``<three-letter word start>#<task id>`` (see :mod:`taskcore.domain.search`).
 * ``notifications``: partition ``user_id``, sort key derived from task, kind and due
   date; local indexes for newest-first and unread-only listing.
-* ``auth``: refresh tokens (by hash), refresh families, rate-limit fallbacks, idempotency.
+* ``auth``: refresh tokens (by hash), refresh families, rate-limit fallbacks, idempotency,
+  e-mailed tokens (by user and purpose, holding the token's hash).
+* ``outbox``: account e-mails waiting for the sender, one item per message, with a sparse
+  global index on a shard and the due time.
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ class UserModel(Model):
     # and the number of live tasks (for the quota).
     change_seq = NumberAttribute(null=True)
     task_count = NumberAttribute(null=True)
+    # Absent on accounts from before address verification: read as not verified.
+    email_verified = BooleanAttribute(null=True)
 
 
 class _LocalIndexMeta:
@@ -283,12 +288,47 @@ class AuthModel(Model):
     expires_at = TTLAttribute()
 
 
+class PendingMailIndex(GlobalSecondaryIndex["OutboxModel"]):
+    """Messages waiting for delivery, per shard, by when they are due (sparse: a message
+    leaves the index when it is delivered or given up)."""
+
+    class Meta:
+        index_name = "by_due"
+        projection = AllProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)
+
+
+class OutboxModel(Model):
+    """An account e-mail written in the same transaction as the change that causes it
+    (:mod:`taskcore.repositories.outbox` explains the keys and the sharding)."""
+
+    class Meta(_BaseMeta):
+        pass
+
+    message_id = UnicodeAttribute(hash_key=True)
+    template = UnicodeAttribute()
+    recipient = UnicodeAttribute(null=True)
+    params = UnicodeAttribute(null=True)  # JSON; removed once delivered or given up
+    created_at = UnicodeAttribute()
+    discard_after = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    pending_shard = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    by_due = PendingMailIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     UserModel,
     TaskModel,
     SearchEntryModel,
     NotificationModel,
     AuthModel,
+    OutboxModel,
 )
 LOGICAL_NAMES: dict[type[Model], str] = {
     UserModel: "users",
@@ -296,4 +336,5 @@ LOGICAL_NAMES: dict[type[Model], str] = {
     SearchEntryModel: "search",
     NotificationModel: "notifications",
     AuthModel: "auth",
+    OutboxModel: "outbox",
 }

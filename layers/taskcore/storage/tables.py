@@ -24,6 +24,7 @@ TTL_ATTRIBUTES: dict[str, str] = {
     "tasks": "expires_at",
     "notifications": "expires_at",
     "auth": "expires_at",
+    "outbox": "expires_at",
 }
 
 

@@ -43,7 +43,9 @@ PINNED_PARAMETERS = {
     "JwtSecretParameterName": "JWT_SECRET_PARAMETER",
 }
 # Set by the template for every function (Globals); a per-function value would shadow it.
-TEMPLATE_ENVIRONMENT = frozenset({"REDIS_URL"})
+TEMPLATE_ENVIRONMENT = frozenset(
+    {"REDIS_URL", "REDIS_AUTH_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+)
 DEPLOYMENT_PACKAGE_TOP_LEVEL = frozenset({"app.py", "chalice", "chalicelib"})
 
 

@@ -25,6 +25,7 @@ lock around the app), so the per-request state below is this process's.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from taskcore.bootstrap import Usage
 
+log = logging.getLogger(__name__)
 SWITCH_VARIABLE = "TASKAPP_OBSERVABILITY"
 FEATURES = ("logs", "metrics", "traces")
 DEFAULT_SERVICE = "task-management-backend"
@@ -143,14 +145,15 @@ class Observability:
         from chalicelib import powertools
 
         calls, hits, misses = _spent(before, after)
-        powertools.emit(
-            self.metrics,
-            counts={"Requests": 1, "DynamoDBCalls": calls, "CacheHits": hits,
-                    "CacheMisses": misses},
-            metadata={"route": route, "status": status},
-        )  # fmt: skip
-        if code is not None:
-            powertools.emit_error(self.config.namespace, self.config.service, code)
+        with _never_failing("request metrics"):
+            powertools.emit(
+                self.metrics,
+                counts={"Requests": 1, "DynamoDBCalls": calls, "CacheHits": hits,
+                        "CacheMisses": misses},
+                metadata={"route": route, "status": status},
+            )  # fmt: skip
+            if code is not None:
+                powertools.emit_error(self.config.namespace, self.config.service, code)
 
     def job_done(
         self,
@@ -167,12 +170,22 @@ class Observability:
         from chalicelib import powertools
 
         calls, _, _ = _spent(before, after)
-        powertools.emit(
-            self.metrics,
-            counts={"NotificationsDelivered": delivered, "RemindersExamined": examined,
-                    "JobDynamoDBCalls": calls},
-            seconds={"JobLagSeconds": lag_seconds},
-        )  # fmt: skip
+        with _never_failing("job metrics"):
+            powertools.emit(
+                self.metrics,
+                counts={"NotificationsDelivered": delivered, "RemindersExamined": examined,
+                        "JobDynamoDBCalls": calls},
+                seconds={"JobLagSeconds": lag_seconds},
+            )  # fmt: skip
+
+
+@contextmanager
+def _never_failing(what: str) -> Iterator[None]:
+    """Measuring must not fail the request or the job it measures: an error is logged."""
+    try:
+        yield
+    except Exception:
+        log.warning("%s not emitted", what, exc_info=True)
 
 
 def _spent(before: Usage | None, after: Usage | None) -> tuple[int, int, int]:

@@ -99,12 +99,16 @@ def test_a_misspelt_switch_is_refused() -> None:
 # --- the Lambda entry, in a fresh interpreter as on Lambda ---------------------------------------
 
 # Imports the Lambda entry (functions/app.py) with the environment given, answers two API
-# Gateway events (health, and /v1/me without a token: a 401) with a Lambda context, and
+# Gateway events (health, and /v1/me without a token: a 401) and one scheduled event (the
+# due-date job, on in-memory fakes) with a Lambda context, as Lambda calls the handlers, and
 # prints what the process loaded from Powertools and the X-Ray SDK as its last line.
 ENTRY = textwrap.dedent(
     """
     import json, sys
     from app import app
+    from chalicelib import deps
+    from chalicelib.handlers.due_date_job import due_date_job
+    from fakes import fake_deps
 
     def event(path, headers):
         return {
@@ -125,6 +129,11 @@ ENTRY = textwrap.dedent(
 
     for path in ("/v1/health", "/v1/me"):
         app(event(path, {"host": "example.com", "X-Request-Id": "client-42"}), Context())
+    deps.use(fake_deps())
+    scheduled = {"version": "0", "account": "000000000000", "region": "us-east-1",
+                 "detail": {}, "detail-type": "Scheduled Event", "source": "aws.events",
+                 "time": "2026-03-01T12:00:00Z", "id": "event-9", "resources": []}
+    due_date_job(scheduled, Context())
     loaded = [m for m in sys.modules if m.startswith(("aws_lambda_powertools", "aws_xray_sdk"))]
     print(json.dumps({"loaded": sorted(loaded)}))
     """
@@ -134,7 +143,8 @@ ENTRY = textwrap.dedent(
 def run_entry(**environment: str) -> list[dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_")}
     env.pop("TASKAPP_OBSERVABILITY", None)
-    env.update(PYTHONPATH=os.pathsep.join([str(ROOT / "functions"), str(ROOT / "layers")]))
+    paths = [str(ROOT / "functions"), str(ROOT / "layers"), str(ROOT / "tests")]
+    env.update(PYTHONPATH=os.pathsep.join(paths))
     env.update(environment)
     done = subprocess.run(
         [sys.executable, "-c", ENTRY], env=env, capture_output=True, text=True, timeout=60
@@ -146,8 +156,8 @@ def run_entry(**environment: str) -> list[dict[str, Any]]:
 def test_off_the_entry_loads_nothing_of_powertools_and_emits_no_metric() -> None:
     *lines, last = run_entry()
     assert last == {"loaded": []}
-    assert [line["message"] for line in lines] == ["request", "request"]
-    assert [line["status"] for line in lines] == [200, 401]
+    assert [line["message"] for line in lines] == ["request", "request", "due-date job"]
+    assert [line.get("status") for line in lines] == [200, 401, None]
     assert not [line for line in lines if "_aws" in line or "correlation_id" in line]
 
 
@@ -172,6 +182,10 @@ def test_on_the_entry_logs_with_lambda_context_and_correlation_id_and_measures()
         [1.0],
     ]
     assert [m["code"] for m in metrics if "Errors" in m["metrics"]] == ["unauthenticated"]
+    (job,) = [line for line in lines if line.get("message") == "due-date job"]
+    assert job["correlation_id"] == "event-9" and job["function_name"] == "taskapp-dev-APIHandler"
+    (run,) = [m["metrics"] for m in metrics if "JobLagSeconds" in m["metrics"]]
+    assert run["NotificationsDelivered"] == run["JobLagSeconds"] == [0.0]  # nothing was due
 
 
 # --- logs ---------------------------------------------------------------------------------------
@@ -310,3 +324,18 @@ def test_off_nothing_is_emitted(api: ApiClient) -> None:
         api.request("GET", "/v1/me")
     (line,) = lines()
     assert line["message"] == "request" and "correlation_id" not in line
+
+
+def test_a_failure_to_measure_never_fails_the_request(
+    api: ApiClient, telemetry: observability.Observability, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import powertools
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("EMF schema")
+
+    monkeypatch.setattr(powertools, "emit", broken)
+    with captured() as lines:
+        assert api.request("GET", "/v1/health").status == 200
+    warning = [line for line in lines() if line.get("level") == "WARNING"]
+    assert [line["message"] for line in warning] == ["request metrics not emitted"]

@@ -26,7 +26,7 @@ def due_date_job(event: Any) -> dict[str, Any]:
     before = app_deps.usage()
     # The event's id correlates the run's log lines (and a dead letter of it, which holds
     # the event) with each other.
-    with telemetry.correlated(str(getattr(event, "event_id", "") or "scheduled")):
+    with telemetry.correlated(event.event_id):
         report = reminders.run_due_date_job(app_deps.deps())
         telemetry.job_done(
             delivered=sum(report.sent.values()),

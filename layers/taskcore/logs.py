@@ -67,9 +67,10 @@ def json_formatter() -> logging.Formatter:
 
 
 def configure_logging(level: str = "INFO", formatter: logging.Formatter | None = None) -> None:
-    """Send every log record to stdout as one JSON line (idempotent). ``formatter``
-    replaces the current one (the Lambda entry's Powertools formatter, which redacts with
-    :func:`redact_fields` too); the first call installs :func:`json_formatter` without it."""
+    """Send every log record to stdout as one JSON line (idempotent). A ``formatter``
+    replaces the current one (e.g. the Lambda entry's Powertools formatter, which redacts
+    with :func:`redact_fields` too); without one, the first call installs
+    :func:`json_formatter`."""
     root = logging.getLogger()
     for existing in root.handlers:
         if getattr(existing, "_taskapp", False):

@@ -54,6 +54,12 @@ TARGETS = (
     Target("search.latency_ratio_10k_vs_1k", "search latency 10k / 1k", "<=", 1.5),
     Target("job.items_ratio_50k_vs_1k", "job items read 50k / 1k", "<=", 1.5),
     Target("cold_start.ratio_vs_boto3_import", "cold start / boto3 import", "<=", 2.5),
+    Target(
+        "cold_start.observability_ratio_vs_boto3_import",
+        "cold start, observability on / boto3",
+        "<=",
+        2.5,
+    ),
     Target("mix.errors", "mix errors", "<=", 0.0),
     Target("ddb_scans", "Scan requests", "<=", 0.0),
     # DESIGN.md section 6, v1.1: the native stack's store.

@@ -6,16 +6,15 @@ The same ``app`` object serves API Gateway on Lambda, the container's WSGI serve
 
 from __future__ import annotations
 
-import os
-
 from chalice import Chalice
 
+from chalicelib import observability
 from chalicelib.handlers import BLUEPRINTS
 from chalicelib.middleware import request_middleware
-from taskcore.logs import configure_logging
 
-# JSON logs from the first request on (the access log of /v1/health included).
-configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+# JSON logs from the first request on (the access log of /v1/health included); Powertools'
+# logs, metrics and traces when TASKAPP_OBSERVABILITY switches them on (on AWS).
+telemetry = observability.configure(observability.Config.from_environ())
 
 app = Chalice(app_name="task-management-backend")
 app.api.binary_types = []  # every reply is JSON text
@@ -23,4 +22,8 @@ app.api.binary_types = []  # every reply is JSON text
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
 
+# The first registered is the outermost: the Lambda context and the trace segment are in
+# place before the request's own middleware logs and measures it.
+for middleware in telemetry.lambda_middlewares():
+    app.register_middleware(middleware, "all")
 app.register_middleware(request_middleware, "http")

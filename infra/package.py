@@ -45,7 +45,9 @@ PINNED_PARAMETERS = {
     "MailSenderAddress": "MAIL_FROM_ADDRESS",
 }
 # Set by the template for every function (Globals); a per-function value would shadow it.
-TEMPLATE_ENVIRONMENT = frozenset({"REDIS_URL"})
+TEMPLATE_ENVIRONMENT = frozenset(
+    {"REDIS_URL", "REDIS_AUTH_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+)
 DEPLOYMENT_PACKAGE_TOP_LEVEL = frozenset({"app.py", "chalice", "chalicelib"})
 
 

@@ -6,10 +6,14 @@ What the functions may do, and nothing else (issue 8, least privilege):
   never a wildcard action, never Scan, never another table.
 * ``ssm:GetParameter`` on the JWT secret parameter, and ``kms:Decrypt`` only through SSM for
   that parameter.
-* Writing to the stack's own log group.
 * ``ses:SendEmail`` / ``ses:SendRawEmail`` as the configured SES identity only, and only
   from the configured address (``MailSenderIdentity``, ``MailSenderAddress``).
-* The ENI actions Lambda needs in a VPC (these take no resource-level restriction).
+* ``secretsmanager:GetSecretValue`` on the template's Redis AUTH token secret only.
+* Writing to the stack's own log group (CloudWatch EMF metrics are log lines too).
+* The ENI actions Lambda needs in a VPC, and the two X-Ray actions that tracing sends
+  segments with (neither takes a resource-level restriction).
+* ``sqs:SendMessage`` on the template's dead-letter queue only (Lambda's on-failure
+  destination for asynchronous invocations).
 
 Resources are compared as the exact CloudFormation expressions resources.yaml uses, so a
 policy that names any other ARN, pattern or parameter is a violation.
@@ -38,6 +42,7 @@ ENI_ACTIONS = frozenset(
     )
 )  # fmt: skip
 LOG_ACTIONS = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
+XRAY_ACTIONS = frozenset({"xray:PutTraceSegments", "xray:PutTelemetryRecords"})
 
 _ACCOUNT_ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
 PARAMETER_ARN = {"Fn::Sub": _ACCOUNT_ARN % ("ssm", "parameter${JwtSecretParameterName}")}
@@ -52,6 +57,8 @@ LOG_GROUP = "FunctionLogGroup"
 SES_ACTIONS = frozenset({"ses:SendEmail", "ses:SendRawEmail"})
 SES_IDENTITY_ARN = {"Fn::Sub": _ACCOUNT_ARN % ("ses", "identity/${MailSenderIdentity}")}
 SES_CONDITION = {"StringEquals": {"ses:FromAddress": {"Ref": "MailSenderAddress"}}}
+REDIS_SECRET = {"Ref": "RedisAuthToken"}
+DEAD_LETTER_QUEUE = {"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
 
 
@@ -162,15 +169,37 @@ def _check_ses(
         yield f"only {sorted(SES_ACTIONS)} as the MailSenderIdentity identity"
     if condition != SES_CONDITION:
         yield "SES sending must be limited to the MailSenderAddress From address"
+def _check_secretsmanager(
+    actions: set[str], resources: list[Any], condition: Any, tables: list[str]
+) -> Iterator[str]:
+    if actions != {"secretsmanager:GetSecretValue"} or resources != [REDIS_SECRET] or condition:
+        yield "only secretsmanager:GetSecretValue on the Redis AUTH token secret"
+
+
+def _check_xray(
+    actions: set[str], resources: list[Any], condition: Any, tables: list[str]
+) -> Iterator[str]:
+    if actions - XRAY_ACTIONS or resources != ["*"] or condition:
+        yield f"only the tracing actions {sorted(XRAY_ACTIONS)}"
+
+
+def _check_sqs(
+    actions: set[str], resources: list[Any], condition: Any, tables: list[str]
+) -> Iterator[str]:
+    if actions != {"sqs:SendMessage"} or resources != [DEAD_LETTER_QUEUE] or condition:
+        yield "only sqs:SendMessage on the job's dead-letter queue"
 
 
 _SERVICE_CHECKS = {
     "dynamodb": _check_dynamodb,
     "ssm": _check_ssm,
     "kms": _check_kms,
+    "secretsmanager": _check_secretsmanager,
     "logs": _check_logs,
     "ec2": _check_ec2,
     "ses": _check_ses,
+    "xray": _check_xray,
+    "sqs": _check_sqs,
 }
 
 

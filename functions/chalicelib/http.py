@@ -41,6 +41,8 @@ _JSON_MEDIA_TYPE = re.compile(r"application/(?:json|[a-z0-9!#$&^_.-]+\+json)")
 log = logging.getLogger("taskapp.http")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
+# The ``code`` of the problem a view's error became (DESIGN 3), for the error metrics.
+error_code_var: ContextVar[str | None] = ContextVar("error_code", default=None)
 
 
 class Call:
@@ -135,8 +137,10 @@ def api(blueprint: Blueprint) -> Callable[[View], Callable[..., Response]]:
             try:
                 return view(Call(blueprint), **params)
             except DomainError as exc:
+                error_code_var.set(exc.code)
                 return from_domain_error(exc, rid)
             except Exception:
+                error_code_var.set("internal")
                 log.exception("unhandled error", extra={"request_id": rid})
                 return problem(500, "An unexpected error occurred", rid)
 

@@ -1,5 +1,6 @@
 """Per-request concerns for every route: request id, security headers, one log line,
-and Chalice's own error replies (415, malformed routes) rewritten as problem documents."""
+its metrics and trace annotations, and Chalice's own error replies (415, malformed
+routes) rewritten as problem documents."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.http import request_id_var, user_id_var
+from chalicelib import deps as app_deps
+from chalicelib import observability
+from chalicelib.http import error_code_var, request_id_var, user_id_var
 from chalicelib.problem_docs import PROBLEM_TYPE, request_id_or
 from chalicelib.problems import problem
 
@@ -19,6 +22,16 @@ log = logging.getLogger("taskapp.access")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
+}
+# The code of an error reply that did not come from a domain error (Chalice's own, the
+# readiness probe's); any other is named after its status.
+CODE_BY_STATUS = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal",
+    503: "dependency_unavailable",
 }
 
 
@@ -28,16 +41,34 @@ def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> R
     rid = request_id_or(event.headers.get("x-request-id"), uuid.uuid4().hex)
     rid_token = request_id_var.set(rid)
     user_token = user_id_var.set(None)
+    code_token = error_code_var.set(None)
+    telemetry = observability.current()
+    before = app_deps.usage()
     try:
-        response = _as_problem(get_response(event), rid)
-        response.headers["X-Request-Id"] = rid
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        _log_request(event, response, rid, started)
+        with telemetry.correlated(rid):
+            response = _as_problem(get_response(event), rid)
+            response.headers["X-Request-Id"] = rid
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            route = _log_request(event, response, rid, started)
+            telemetry.request_done(
+                route=route,
+                status=response.status_code,
+                code=_error_code(response.status_code),
+                before=before,
+                after=app_deps.usage(),
+            )
         return response
     finally:
         request_id_var.reset(rid_token)
         user_id_var.reset(user_token)
+        error_code_var.reset(code_token)
+
+
+def _error_code(status: int) -> str | None:
+    if status < 400:
+        return None
+    return error_code_var.get() or CODE_BY_STATUS.get(status, f"http_{status}")
 
 
 def _as_problem(response: Response, rid: str) -> Response:
@@ -53,16 +84,19 @@ def _as_problem(response: Response, rid: str) -> Response:
     return problem(response.status_code, detail, rid)
 
 
-def _log_request(event: Any, response: Response, rid: str, started: float) -> None:
+def _log_request(event: Any, response: Response, rid: str, started: float) -> str:
+    """Write the access line; returns the route (``METHOD /path/{param}``)."""
     context = getattr(event, "context", {}) or {}
+    route = str(context.get("resourcePath", event.path))
     log.info(
         "request",
         extra={
             "request_id": rid,
             "method": event.method,
-            "route": context.get("resourcePath", event.path),
+            "route": route,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             "user_id": user_id_var.get(),
         },
     )
+    return f"{event.method} {route}"

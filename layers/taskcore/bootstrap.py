@@ -29,28 +29,56 @@ from taskcore.repositories import (
     TaskRepository,
     UserRepository,
 )
-from taskcore.secret_parameters import apply_jwt_secret_parameter
+from taskcore.secret_parameters import apply_jwt_secret_parameter, apply_redis_auth_secret
 from taskcore.services.deps import Deps
 from taskcore.services.ports import Mailer
-from taskcore.storage import bind
+from taskcore.storage import ALL_MODELS, DynamoCallCounter, bind
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings of this process, read once from the environment (on AWS, after fetching
-    the JWT secret from its SSM parameter)."""
+    the JWT secret from its SSM parameter and the Redis AUTH token from its secret)."""
     apply_jwt_secret_parameter()
+    apply_redis_auth_secret()
     return Settings()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What this process has asked of its stores so far (counters only grow): the
+    difference of two readings is what the work between them cost."""
+
+    dynamodb_calls: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+    def since(self, earlier: Usage) -> Usage:
+        """The work done between ``earlier`` and this reading."""
+        return Usage(
+            self.dynamodb_calls - earlier.dynamodb_calls,
+            self.cache_hits - earlier.cache_hits,
+            self.cache_misses - earlier.cache_misses,
+        )
 
 
 @dataclass(frozen=True)
 class Runtime:
     """The wired services and the infrastructure under them (for probes and tests that
-    count or break DynamoDB and Redis calls)."""
+    count or break DynamoDB and Redis calls, and for the metrics of the Lambda entry)."""
 
     deps: Deps
     connection: Connection
     redis: Cache
+    calls: DynamoCallCounter | None = None
+
+    def usage(self) -> Usage:
+        """This process's DynamoDB requests (when counted) and cache hits and misses."""
+        return Usage(
+            dynamodb_calls=self.calls.total if self.calls is not None else 0,
+            cache_hits=self.redis.hits,
+            cache_misses=self.redis.misses,
+        )
 
 
 def build(
@@ -58,13 +86,19 @@ def build(
     *,
     clock: Clock | None = None,
     cache: Cache | None = None,
+    count_dynamodb_calls: bool = False,
 ) -> Runtime:
     """Build this process's adapters from its settings; tests may pass a clock and a
-    Redis cache of their own."""
+    Redis cache of their own. ``count_dynamodb_calls`` attaches a request counter (for
+    metrics), before any DynamoDB client exists."""
     settings = settings or get_settings()
     connection = bind(settings)
+    calls = None
+    if count_dynamodb_calls:
+        calls = DynamoCallCounter()
+        calls.attach_before_use(ALL_MODELS, connection)
     redis = cache or Cache(
-        settings.redis_url,
+        settings.redis_connection_url,
         prefix=settings.redis_key_prefix,
         timeout_seconds=settings.redis_timeout_seconds,
     )
@@ -92,7 +126,7 @@ def build(
         cursors=CursorCodec(settings.cursor_key),
         clock=clock or system_clock,
     )
-    return Runtime(deps=deps, connection=connection, redis=redis)
+    return Runtime(deps=deps, connection=connection, redis=redis, calls=calls)
 
 
 def mailer(settings: Settings) -> Mailer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
     table_prefix: str = Field(default="taskapp-local-", alias="TABLE_PREFIX")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    # ElastiCache's AUTH token (on AWS read at cold start from the Secrets Manager secret
+    # REDIS_AUTH_SECRET names); it goes into the connection URL, never into REDIS_URL.
+    redis_auth_token: SecretStr | None = Field(default=None, alias="REDIS_AUTH_TOKEN")
     redis_key_prefix: str = Field(default="taskapp:", alias="REDIS_KEY_PREFIX")
     redis_timeout_seconds: float = Field(default=0.05, gt=0, alias="REDIS_TIMEOUT_SECONDS")
     jwt_secret: SecretStr = Field(default=SecretStr(DEV_JWT_SECRET), alias="JWT_SECRET")
@@ -131,6 +135,19 @@ class Settings(BaseSettings):
             return self.cursor_secret.get_secret_value()
         material = f"cursor-key\n{self.signing_keys[-1]}".encode()
         return hashlib.sha256(material).hexdigest()
+
+    @property
+    def redis_connection_url(self) -> str | None:
+        """``REDIS_URL`` with the AUTH token as its password, when there is a token and
+        the URL names no password of its own."""
+        if not self.redis_url or self.redis_auth_token is None:
+            return self.redis_url
+        parts = urlsplit(self.redis_url)
+        if parts.password is not None:
+            return self.redis_url
+        user, _, host = parts.netloc.rpartition("@")
+        token = quote(self.redis_auth_token.get_secret_value(), safe="")
+        return urlunsplit(parts._replace(netloc=f"{user}:{token}@{host}"))
 
     def table_name(self, base: str) -> str:
         """The physical DynamoDB table name for a logical table."""

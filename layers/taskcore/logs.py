@@ -43,31 +43,59 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with secret-named fields masked and secret-looking text redacted, at any
+    depth (a formatter may have decoded a JSON message into a dict). The record itself is
+    changed in place; nested values are copied, never the caller's own objects changed."""
+    for key, value in list(record.items()):
+        record[key] = _redacted(key, value)
+    return record
+
+
+def _redacted(key: str, value: Any) -> Any:
+    if key.lower() in _SECRET_KEYS:
+        return "[redacted]"
+    if isinstance(value, str | BaseException):  # an exception is written as its text
+        return redact(str(value))
+    if isinstance(value, dict):
+        return {k: _redacted(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted("", item) for item in value]
+    return value
+
+
 class _RedactingJsonFormatter(JsonFormatter):
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        for key, value in list(log_data.items()):
-            if key.lower() in _SECRET_KEYS:
-                log_data[key] = "[redacted]"
-            elif isinstance(value, str):
-                log_data[key] = redact(value)
-        return log_data
+        return redact_fields(log_data)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send every log record to stdout as one JSON line (idempotent)."""
-    root = logging.getLogger()
-    if any(getattr(h, "_taskapp", False) for h in root.handlers):
-        root.setLevel(level)
-        return
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        _RedactingJsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        )
+def json_formatter() -> logging.Formatter:
+    """The default formatter: ``time``, ``level``, ``logger``, ``message`` and the
+    record's extra fields, redacted."""
+    return _RedactingJsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
     )
+
+
+def configure_logging(level: str = "INFO", formatter: logging.Formatter | None = None) -> None:
+    """Send every log record to stdout as one JSON line (idempotent). A ``formatter``
+    replaces the current one (e.g. the Lambda entry's Powertools formatter, which redacts
+    with :func:`redact_fields` too); without one, the first call installs
+    :func:`json_formatter`."""
+    root = logging.getLogger()
+    for existing in root.handlers:
+        if getattr(existing, "_taskapp", False):
+            if formatter is not None:
+                existing.setFormatter(formatter)
+            root.setLevel(level)
+            return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter or json_formatter())
     handler._taskapp = True  # type: ignore[attr-defined]
-    root.handlers = [h for h in root.handlers if not isinstance(h, logging.StreamHandler)]
+    # The Lambda runtime puts a handler of its own on the root logger (plain text lines);
+    # beside ours every record would be written twice. pytest's capture handler stays.
+    root.handlers = [h for h in root.handlers if type(h).__module__.startswith("_pytest")]
     root.addHandler(handler)
     root.setLevel(level)
     for noisy in ("botocore", "urllib3", "pynamodb"):

@@ -59,6 +59,22 @@ def test_every_function_runs_as_the_one_checked_role(packaged: dict[str, Path], 
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_every_function_is_traced_and_observed(packaged: dict[str, Path], stage: str) -> None:
+    functions = [
+        r["Properties"]
+        for r in load(packaged[stage])["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    ]
+    assert len(functions) == 3  # the API, the due-date job and the outbox sender
+    for properties in functions:
+        assert properties["Tracing"] == "Active"  # config.json's "xray": true
+        assert properties["Environment"]["Variables"]["TASKAPP_OBSERVABILITY"] == "all"
+        # Globals supply these; a function-level value would replace them.
+        assert "EventInvokeConfig" not in properties
+        assert "POWERTOOLS_SERVICE_NAME" not in properties["Environment"]["Variables"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_parameters_are_pinned_to_the_stage(packaged: dict[str, Path], stage: str) -> None:
     parameters = load(packaged[stage])["Parameters"]
     assert parameters["Stage"]["AllowedValues"] == [stage]
@@ -100,7 +116,9 @@ LAMBDA_RUNTIME_MODULES = (
 
 # Imports every taskcore module in an interpreter without site-packages (-S), with only the
 # unpacked layer and the runtime's own modules on sys.path, as on Lambda: a dependency missing
-# from the layer is an ImportError here, an optional one is skipped as it would be there.
+# from the layer is an ImportError here, an optional one is skipped as it would be there. Then
+# what the handlers import from the layer themselves: Powertools and, for its tracer, the
+# X-Ray SDK (functions/chalicelib/powertools.py).
 IMPORT_EVERYTHING = textwrap.dedent(
     """
     import importlib, pkgutil, sys
@@ -110,6 +128,9 @@ IMPORT_EVERYTHING = textwrap.dedent(
     assert taskcore.__file__.startswith(layer), taskcore.__file__
     for module in pkgutil.walk_packages(taskcore.__path__, "taskcore."):
         importlib.import_module(module.name)
+    from aws_lambda_powertools import Logger, Metrics, Tracer
+    import aws_xray_sdk.core, aws_xray_sdk.ext.botocore.patch
+    assert aws_xray_sdk.core.__file__.startswith(layer), aws_xray_sdk.core.__file__
     """
 )
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from chalicelib import observability
 from support import ApiClient, Reply
 from taskcore.logs import configure_logging
 from taskcore.services.deps import Deps
@@ -19,13 +21,16 @@ PASSWORD = "Pa55word-that-must-not-leak"
 NEW_PASSWORD_TRY = "Another-secret-guess-42"
 
 
-@pytest.fixture
-def json_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """The service's own JSON log lines (``configure_logging``, at DEBUG) of the test."""
+@pytest.fixture(params=["json", "powertools"])
+def json_logs(request: pytest.FixtureRequest) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The service's own JSON log lines (``configure_logging``, at DEBUG) of the test: the
+    default formatter's, then Powertools' (as on AWS, chalicelib.observability)."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
     root.handlers = [h for h in root.handlers if not getattr(h, "_taskapp", False)]
     configure_logging("DEBUG")
+    if request.param == "powertools":
+        observability.configure(observability.Config(logs=True, log_level="DEBUG"))
     # The handler configure_logging installed writes to stdout; read it from a buffer.
     buffer = io.StringIO()
     for handler in root.handlers:
@@ -33,9 +38,13 @@ def json_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
             handler.setStream(buffer)  # type: ignore[attr-defined]
 
     def lines() -> list[dict[str, Any]]:
-        return [json.loads(line) for line in buffer.getvalue().splitlines()]
+        found = [json.loads(line) for line in buffer.getvalue().splitlines()]
+        # Powertools' lines name their service; the default formatter's do not.
+        assert all(("service" in line) == (request.param == "powertools") for line in found)
+        return found
 
     yield lines
+    observability.configure(observability.Config())
     root.handlers, root.level = saved_handlers, saved_level
 
 
@@ -49,7 +58,7 @@ def test_a_full_session_leaks_no_secret(
         replies.append((f"{method} {path}", reply))
         return reply
 
-    email = "leak-check@example.com"
+    email = f"leak-check-{uuid.uuid4().hex[:8]}@example.com"  # once per kind of logs
     session = call("POST", "/v1/auth/register", {"email": email, "password": PASSWORD}).json
     call("POST", "/v1/auth/register", {"email": email, "password": PASSWORD})  # 409
     call("POST", "/v1/auth/register", {"email": "x@example.com", "password": "short"})  # 422
@@ -118,7 +127,7 @@ def test_the_account_lifecycle_leaks_no_password_or_emailed_code(
 ) -> None:
     from taskcore.services import mail
 
-    email = "lifecycle-leak@example.com"
+    email = f"lifecycle-leak-{uuid.uuid4().hex[:8]}@example.com"  # once per log format
     new_password = "Lifecycle-new-secret-77"
     replies: list[Reply] = []
 
@@ -128,6 +137,7 @@ def test_the_account_lifecycle_leaks_no_password_or_emailed_code(
         return reply
 
     session = call("POST", "/v1/auth/register", {"email": email, "password": PASSWORD}).json
+    assert "access_token" in session, session
     token = session["access_token"]
     mail.run_sender(deps)
     verify = smtp.token(email, "Confirm")

@@ -1,4 +1,5 @@
-"""The functions' IAM permissions: exactly the own tables, their indexes, the JWT parameter."""
+"""The functions' IAM permissions: exactly the own tables, their indexes, the JWT parameter,
+the Redis AUTH token secret, X-Ray and the job's dead-letter queue."""
 
 from __future__ import annotations
 
@@ -39,7 +40,13 @@ def statements(template: Template, policy: str = "data-access") -> list[dict[str
 
 
 def by_sid(template: Template, sid: str) -> dict[str, Any]:
-    (statement,) = [s for s in statements(template) if s.get("Sid") == sid]
+    role = template["Resources"]["FunctionRole"]["Properties"]
+    (statement,) = [
+        s
+        for policy in role["Policies"]
+        for s in policy["PolicyDocument"]["Statement"]
+        if s.get("Sid") == sid
+    ]
     return statement
 
 
@@ -79,6 +86,24 @@ def test_the_role_grants_what_the_functions_need(template: Template) -> None:
     assert by_sid(template, "JwtSecretDecrypt")["Action"] == ["kms:Decrypt"]
 
 
+def test_the_role_grants_what_observability_and_the_cache_token_need(template: Template) -> None:
+    secret = by_sid(template, "RedisAuthTokenSecret")
+    assert secret["Action"] == ["secretsmanager:GetSecretValue"]
+    assert secret["Resource"] == [{"Ref": "RedisAuthToken"}]
+    assert set(by_sid(template, "XRayTraces")["Action"]) == {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
+    dead_letters = by_sid(template, "JobDeadLetters")
+    assert dead_letters["Action"] == ["sqs:SendMessage"]
+    assert dead_letters["Resource"] == [{"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}]
+    # EMF metrics are log lines: nothing may call CloudWatch's metric API.
+    role = template["Resources"]["FunctionRole"]["Properties"]
+    documents = [p["PolicyDocument"] for p in role["Policies"]]
+    actions = [a for d in documents for s in d["Statement"] for a in s["Action"]]
+    assert not [a for a in actions if a.startswith("cloudwatch:")]
+
+
 def test_no_scan_and_no_wildcard_on_dynamodb(template: Template) -> None:
     actions = [a for s in statements(template) for a in s["Action"] if a.startswith("dynamodb:")]
     assert actions
@@ -111,6 +136,15 @@ def mutated(template: Template, sid: str, **changes: Any) -> Template:
         ("OwnLogs", {"Action": ["s3:GetObject"]}),
         ("OwnLogs", {"Effect": "Deny"}),
         ("OwnLogs", {"NotResource": ["*"]}),
+        ("RedisAuthTokenSecret", {"Resource": ["*"]}),
+        ("RedisAuthTokenSecret", {"Action": ["secretsmanager:ListSecrets"]}),
+        ("RedisAuthTokenSecret", {"Resource": [{"Ref": "JwtSecretParameterName"}]}),
+        ("XRayTraces", {"Action": ["xray:*"]}),
+        ("XRayTraces", {"Action": ["xray:GetTraceSummaries"]}),
+        ("XRayTraces", {"Resource": [{"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}]}),
+        ("JobDeadLetters", {"Resource": ["*"]}),
+        ("JobDeadLetters", {"Action": ["sqs:ReceiveMessage"]}),
+        ("JobDeadLetters", {"Action": ["sqs:SendMessage", "sqs:DeleteQueue"]}),
     ],
 )
 def test_anything_broader_is_a_violation(
@@ -159,12 +193,12 @@ def test_extra_policies_outside_the_role_are_checked_too(template: Template) -> 
             "PolicyName": "extra",
             "Roles": [{"Ref": "FunctionRole"}],
             "PolicyDocument": {
-                "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]
+                "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]
             },
         },
     }
     assert policy_check.violations(template) == [
-        "Extra: <no Sid>: service not on the allow-list: ['sqs:SendMessage']"
+        "Extra: <no Sid>: service not on the allow-list: ['sns:Publish']"
     ]
 
 

@@ -123,6 +123,115 @@ def test_every_function_gets_layer_vpc_redis_and_logs(template: Template) -> Non
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
 
 
+def test_redis_requires_an_auth_token_from_a_generated_secret(template: Template) -> None:
+    redis = template["Resources"]["RedisReplicationGroup"]["Properties"]
+    # ElastiCache accepts AUTH only with in-transit encryption.
+    assert redis["TransitEncryptionEnabled"] is True
+    assert redis["AuthToken"] == {"Fn::Sub": "{{resolve:secretsmanager:${RedisAuthToken}}}"}
+    secret = template["Resources"]["RedisAuthToken"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 32 and generated["ExcludePunctuation"] is True
+    assert "SecretString" not in secret["Properties"]  # generated, never written down
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["REDIS_AUTH_SECRET"] == {"Ref": "RedisAuthToken"}
+    assert "@" not in variables["REDIS_URL"]["Fn::Sub"]  # the token stays out of the URL
+    # The functions reach Secrets Manager without a route to the internet.
+    endpoint = template["Resources"]["SecretsManagerEndpoint"]["Properties"]
+    assert endpoint["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.secretsmanager"}
+    assert endpoint["VpcEndpointType"] == "Interface" and endpoint["PrivateDnsEnabled"] is True
+
+
+def test_failed_job_runs_go_to_a_dead_letter_queue(template: Template) -> None:
+    config = template["Globals"]["Function"]["EventInvokeConfig"]
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]},
+    }
+    assert config["MaximumRetryAttempts"] <= 2
+    queue = template["Resources"]["JobDeadLetterQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_api_stage_is_throttled_and_traced(template: Template, stage: str) -> None:
+    api = template["Globals"]["Api"]
+    assert api["TracingEnabled"] is True
+    (everything,) = api["MethodSettings"]
+    assert (everything["ResourcePath"], everything["HttpMethod"]) == ("/*", "*")
+    settings = template["Mappings"]["StageSettings"][stage]
+    rate = everything["ThrottlingRateLimit"]["Fn::FindInMap"]
+    burst = everything["ThrottlingBurstLimit"]["Fn::FindInMap"]
+    assert settings[rate[2]] > 0 and settings[burst[2]] > 0
+
+
+def alarms(template: Template) -> dict[str, dict[str, Any]]:
+    return {n: r["Properties"] for n, r in of_type(template, "AWS::CloudWatch::Alarm").items()}
+
+
+def alarm_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm reads: its own, or those of its metric-math queries."""
+    if "MetricName" in alarm:
+        keys = ("Namespace", "MetricName", "Dimensions")
+        return [{k: alarm[k] for k in keys}]
+    return [q["MetricStat"]["Metric"] for q in alarm["Metrics"] if "MetricStat" in q]
+
+
+def dimension(metric: dict[str, Any], name: str) -> Any:
+    (value,) = [d["Value"] for d in metric["Dimensions"] if d["Name"] == name]
+    return value
+
+
+def test_every_alarm_notifies_the_topic_both_ways(template: Template) -> None:
+    found = alarms(template)
+    assert set(found) == {
+        "ApiServerErrorRateAlarm",
+        "ApiUnavailableRateAlarm",
+        "JobLagAlarm",
+        "DynamoDbWriteThrottleAlarm",
+        "DynamoDbReadThrottleAlarm",
+        "JobDeadLetterAlarm",
+    }
+    for name, alarm in found.items():
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
+
+
+def test_the_alarms_read_the_metrics_the_app_and_aws_publish(
+    template: Template, config: dict[str, Any]
+) -> None:
+    found = alarms(template)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    namespace = variables["POWERTOOLS_METRICS_NAMESPACE"]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == {"Ref": "AWS::StackName"}
+    # The app's EMF metrics: its namespace, its service dimension, the names it emits.
+    app_metrics = [
+        m for a in found.values() for m in alarm_metrics(a) if m["Namespace"] == namespace
+    ]
+    assert {m["MetricName"] for m in app_metrics} == {"Requests", "Errors", "JobLagSeconds"}
+    assert all(dimension(m, "service") == {"Ref": "AWS::StackName"} for m in app_metrics)
+    (unavailable,) = [m for m in app_metrics if m["MetricName"] == "Errors"]
+    assert dimension(unavailable, "code") == "dependency_unavailable"
+    assert found["JobLagAlarm"]["TreatMissingData"] == "breaching"  # a job that stopped
+    # API Gateway's metrics of this stack's API, on the stage config.json deploys.
+    assert template["Globals"]["Api"]["Name"] == {"Ref": "AWS::StackName"}
+    for metric in alarm_metrics(found["ApiServerErrorRateAlarm"]):
+        assert dimension(metric, "ApiName") == {"Ref": "AWS::StackName"}
+        for stage in STAGES:
+            assert dimension(metric, "Stage") == config["stages"][stage]["api_gateway_stage"]
+    # Every table, and the due-time index, for both kinds of throttling.
+    tables = {n for n in of_type(template, "AWS::DynamoDB::Table")}
+    for name in ("DynamoDbWriteThrottleAlarm", "DynamoDbReadThrottleAlarm"):
+        metrics = alarm_metrics(found[name])
+        assert {dimension(m, "TableName")["Ref"] for m in metrics} == tables
+        assert [
+            dimension(m, "GlobalSecondaryIndexName") for m in metrics if len(m["Dimensions"]) == 2
+        ] == ["by_notify_bucket"]
+    (depth,) = alarm_metrics(found["JobDeadLetterAlarm"])
+    assert dimension(depth, "QueueName") == {"Fn::GetAtt": ["JobDeadLetterQueue", "QueueName"]}
+
+
 # --- config.json --------------------------------------------------------------------------------
 
 
@@ -136,6 +245,8 @@ def test_each_stage_configures_the_core(config: dict[str, Any], stage: str) -> N
     assert "JWT_SECRET" not in env  # the secret never sits in the Lambda configuration
     assert env["MAIL_TRANSPORT"] == "ses"
     assert env["MAIL_FROM_ADDRESS"].endswith(env["SES_IDENTITY"])
+    assert env["TASKAPP_OBSERVABILITY"] == "all"  # Powertools' logs, metrics and traces
+    assert config["stages"][stage]["xray"] is True  # Lambda's active tracing
 
 
 def test_the_role_and_layer_come_from_the_template(config: dict[str, Any]) -> None:
@@ -146,9 +257,13 @@ def test_the_role_and_layer_come_from_the_template(config: dict[str, Any]) -> No
     assert not [line for line in lines if line.strip() and not line.startswith("#")]
 
 
-def test_a_template_variable_in_config_is_refused(config: dict[str, Any]) -> None:
-    config["stages"]["dev"]["environment_variables"]["REDIS_URL"] = "redis://localhost"
-    with pytest.raises(package.PackagingError, match="REDIS_URL"):
+@pytest.mark.parametrize(
+    "variable",
+    ["REDIS_URL", "REDIS_AUTH_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"],
+)
+def test_a_template_variable_in_config_is_refused(config: dict[str, Any], variable: str) -> None:
+    config["stages"]["dev"]["environment_variables"][variable] = "set in config.json"
+    with pytest.raises(package.PackagingError, match=variable):
         package.stage_environment(config, "dev")
 
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from taskcore.logs import configure_logging, redact
+from taskcore.logs import configure_logging, redact, redact_fields
 
 SECRET = 'hunter 2 \\" hunter'  # a space and an escaped quote inside the value
 
@@ -52,3 +52,15 @@ def test_the_json_formatter_masks_fields_and_messages() -> None:
     line = json.loads(buffer.getvalue())
     assert "hunter2" not in buffer.getvalue()
     assert line["Authorization"] == "[redacted]" and line["user_id"] == "u1"
+
+
+def test_nested_fields_and_exceptions_are_masked_without_changing_the_callers_objects() -> None:
+    body = {"user": {"password": "hunter2", "email": "a@example.com"}, "tokens": ["Bearer x1"]}
+    record = {"body": body, "error": ValueError("password=hunter2"), "n": 3}
+    assert redact_fields(record) == {
+        "body": {"user": {"password": "[redacted]", "email": "a@example.com"},
+                 "tokens": ["Bearer [redacted]"]},
+        "error": "password=[redacted]",
+        "n": 3,
+    }  # fmt: skip
+    assert body["user"]["password"] == "hunter2"  # the caller's dict is left alone

@@ -151,6 +151,21 @@ def test_a_job_that_did_not_run_for_hours_catches_up(deps, clock, user) -> None:
     assert dict(report.sent) == {"overdue": 3}
 
 
+def test_the_report_tells_how_late_the_oldest_notification_went_out(deps, clock, user) -> None:
+    _run(deps)
+    _create(deps, user, "early", "2026-03-01T14:00:00Z")  # overdue from 14:00:00.001
+    _create(deps, user, "late", "2026-03-01T15:00:00Z")
+    clock.now = _at(13, 30)  # "early" fell due (its lead time) at 13:00
+    assert reminders.run_due_date_job(deps).lag_seconds == 30 * 60
+    assert reminders.run_due_date_job(deps).lag_seconds == 0  # nothing left to send
+    # The job stood still until 17:00: "early" has waited since 14:00:00.001 (overdue),
+    # "late" since 14:00 (due soon; it gets the overdue one instead).
+    clock.now = _at(17)
+    report = reminders.run_due_date_job(deps)
+    assert dict(report.sent) == {"overdue": 2}
+    assert report.lag_seconds == 3 * 3600
+
+
 @pytest.mark.parametrize("unrelated", [0, 40])
 def test_the_job_reads_only_the_tasks_with_something_due(deps, clock, user, unrelated) -> None:
     for i in range(unrelated):

@@ -62,6 +62,11 @@ class DueReminder:
     version: int
     index_key: str
 
+    @property
+    def falls_due(self) -> datetime:
+        """The moment the notification became due: the index key starts with it."""
+        return datetime.fromisoformat(self.index_key.split("|", 1)[0])
+
 
 def next_reminder(task: Task, deadline: datetime | None, lead_minutes: int) -> Pending | None:
     """The notification ``task`` is waiting for, if any."""

@@ -30,12 +30,14 @@ _ONE_MS = timedelta(milliseconds=1)
 
 @dataclass
 class JobReport:
-    """What one run of the job did."""
+    """What one run of the job did. ``lag_seconds``: how long after falling due the
+    latest-sent notification of the run went out (0 when none was sent)."""
 
     buckets: list[str] = field(default_factory=list)
     examined: int = 0
     sent: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
+    lag_seconds: float = 0.0
 
 
 def run_due_date_job(deps: Deps) -> JobReport:
@@ -56,10 +58,17 @@ def run_due_date_job(deps: Deps) -> JobReport:
                 report.skipped += 1
             else:
                 report.sent[kind.value] += 1
+                lag = (now - reminder.falls_due).total_seconds()
+                report.lag_seconds = max(report.lag_seconds, lag)
     repo.set_watermark(now.strftime("%Y-%m-%dT%H"))
     log.info(
         "due-date job",
-        extra={"examined": report.examined, "sent": dict(report.sent), "skipped": report.skipped},
+        extra={
+            "examined": report.examined,
+            "sent": dict(report.sent),
+            "skipped": report.skipped,
+            "lag_seconds": round(report.lag_seconds, 3),
+        },
     )
     return report
 

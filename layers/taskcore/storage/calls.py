@@ -23,23 +23,36 @@ class DynamoCallCounter:
     by_table: Counter[tuple[str, str]] = field(default_factory=Counter)
     items_read: int = 0
     items_written: int = 0
-    _clients: list[Any] = field(default_factory=list)
+    _emitters: list[Any] = field(default_factory=list)
 
     def attach(self, models: tuple[type[Model], ...], connection: Connection) -> None:
         """Start counting the requests of these models and of this connection."""
         clients = [m._get_connection().connection.client for m in models]
         clients.append(connection.client)
-        for client in {id(c): c for c in clients}.values():
-            client.meta.events.register("before-parameter-build.dynamodb", self._on_request)
-            client.meta.events.register("after-call.dynamodb", self._on_call)
-            self._clients.append(client)
+        self._register([c.meta.events for c in clients])
+
+    def attach_before_use(self, models: tuple[type[Model], ...], connection: Connection) -> None:
+        """Like :meth:`attach`, for connections that have not created their botocore
+        clients yet (a process's bootstrap): the hooks go on their botocore sessions, which
+        copy them into each client they create later. Creating every client now instead
+        would cost most of a second of a cold start. The sessions are the calling
+        thread's, so the clients must be created on it (Lambda has one thread)."""
+        connections = [m._get_connection().connection for m in models]
+        connections.append(connection)
+        self._register([c.session for c in connections])
+
+    def _register(self, emitters: list[Any]) -> None:
+        for emitter in {id(e): e for e in emitters}.values():
+            emitter.register("before-parameter-build.dynamodb", self._on_request)
+            emitter.register("after-call.dynamodb", self._on_call)
+            self._emitters.append(emitter)
 
     def detach(self) -> None:
         """Stop counting."""
-        for client in self._clients:
-            client.meta.events.unregister("before-parameter-build.dynamodb", self._on_request)
-            client.meta.events.unregister("after-call.dynamodb", self._on_call)
-        self._clients.clear()
+        for emitter in self._emitters:
+            emitter.unregister("before-parameter-build.dynamodb", self._on_request)
+            emitter.unregister("after-call.dynamodb", self._on_call)
+        self._emitters.clear()
 
     def reset(self) -> None:
         """Forget what was counted so far."""

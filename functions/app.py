@@ -10,6 +10,7 @@ import os
 
 from chalice import Chalice
 
+from chalicelib.fallbacks import add_fallback_routes
 from chalicelib.handlers import BLUEPRINTS
 from chalicelib.middleware import request_middleware
 from taskcore.logs import configure_logging
@@ -22,5 +23,8 @@ app.api.binary_types = []  # every reply is JSON text
 
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
+
+# After every operation: each path also answers OPTIONS (CORS preflight) and 405.
+add_fallback_routes(app)
 
 app.register_middleware(request_middleware, "http")

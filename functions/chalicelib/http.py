@@ -92,14 +92,14 @@ class Call:
         if not raw.strip():
             if optional:
                 return None
-            raise BadRequest("A JSON body is required")
+            raise BadRequest("A JSON body is required", code="malformed_json")
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
-            raise BadRequest("The body is not valid JSON") from None
+            raise BadRequest("The body is not valid JSON", code="malformed_json") from None
         except RecursionError:
             # 64 KiB of "[" nests deeper than the parser's recursion limit.
-            raise BadRequest("The body is nested too deeply") from None
+            raise BadRequest("The body is nested too deeply", code="malformed_json") from None
         if optional and body is None:
             # An optional body may be left out, but a body that is sent must be an object.
             raise ValidationFailed([FieldError("body", "must be a JSON object")])
@@ -138,7 +138,7 @@ def api(blueprint: Blueprint) -> Callable[[View], Callable[..., Response]]:
                 return from_domain_error(exc, rid)
             except Exception:
                 log.exception("unhandled error", extra={"request_id": rid})
-                return problem(500, "An unexpected error occurred", rid)
+                return problem(500, "An unexpected error occurred", rid, code="internal")
 
         return handler
 

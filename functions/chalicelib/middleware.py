@@ -1,5 +1,6 @@
-"""Per-request concerns for every route: request id, security headers, one log line,
-and Chalice's own error replies (415, malformed routes) rewritten as problem documents."""
+"""Per-request concerns for every route: request id, security headers, CORS headers, one
+log line, and Chalice's own error replies (415, malformed routes) rewritten as problem
+documents."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.cors import cors_headers
 from chalicelib.http import request_id_var, user_id_var
 from chalicelib.problem_docs import PROBLEM_TYPE, request_id_or
 from chalicelib.problems import problem
@@ -32,6 +34,8 @@ def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> R
         response = _as_problem(get_response(event), rid)
         response.headers["X-Request-Id"] = rid
         for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        for name, value in cors_headers(event.headers.get("origin")).items():
             response.headers.setdefault(name, value)
         _log_request(event, response, rid, started)
         return response

@@ -58,7 +58,9 @@ class UserRepository(UserStore):
                     tx.save(_item(pk, user), condition=UserModel.pk.does_not_exist())
         except TransactWriteError as exc:
             if condition_failed(exc):
-                raise Conflict("An account with this e-mail address already exists") from None
+                raise Conflict(
+                    "An account with this e-mail address already exists", code="email_taken"
+                ) from None
             raise
 
     def update_profile(self, before: User, after: User) -> bool:

@@ -119,7 +119,7 @@ def _page_streamed(
     found: list[tuple[Task, Position]] = []
     first = position.segment if position else 0
     if not 0 <= first < len(the_plan.segments):
-        raise BadRequest("The cursor is invalid")
+        raise BadRequest("The cursor is invalid", code="invalid_cursor")
     for index in range(first, len(the_plan.segments)):
         segment = the_plan.segments[index]
         start = position.key or None if position and index == position.segment else None

@@ -79,8 +79,8 @@ def _decode(deps: Deps, token: str, user_id: str) -> _Since:
     payload = deps.cursors.unseal(_PURPOSE, token)
     seq, issued = payload.get("s"), payload.get("t")
     if payload.get("u") != user_id or not isinstance(seq, int) or not isinstance(issued, int):
-        raise BadRequest("The since token is invalid")
+        raise BadRequest("The since token is invalid", code="invalid_cursor")
     base = payload.get("b")
     if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
-        raise BadRequest("The since token is invalid")
+        raise BadRequest("The since token is invalid", code="invalid_cursor")
     return _Since(seq=seq, issued=issued, download_base=base)

@@ -38,6 +38,9 @@ MAX_BODY_BYTES = 64 * 1024
 # body through without Content-Type (it assumes JSON) or with another charset.
 _JSON_MEDIA_TYPE = re.compile(r"application/(?:json|[a-z0-9!#$&^_.-]+\+json)")
 
+# Query parameters that may be given more than once (DESIGN §3: every given tag).
+REPEATABLE = frozenset({"tag"})
+
 log = logging.getLogger("taskapp.http")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
@@ -77,10 +80,16 @@ class Call:
         value = self._request.headers.get(name)
         return str(value) if value is not None else None
 
-    def query(self) -> dict[str, str]:
-        """Query parameters (the last value of a repeated one)."""
+    def query(self) -> dict[str, str | list[str]]:
+        """Query parameters: every value of those that may repeat (``tag``), the last
+        value of any other one given twice."""
         params = self._request.query_params
-        return {str(k): str(params[k]) for k in params} if params else {}
+        if not params:
+            return {}
+        return {
+            str(k): [str(v) for v in params.getlist(k)] if k in REPEATABLE else str(params[k])
+            for k in params
+        }
 
     def json(self, *, optional: bool = False) -> Any:
         """The decoded JSON body; ``None`` when absent and ``optional``."""

@@ -7,15 +7,20 @@ documentation cannot drift from what the service accepts.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 
 from taskcore.domain.due import DueDateError, is_valid_timezone, parse_due
@@ -40,13 +45,6 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _title(value: str) -> str:
-    value = value.strip()
-    if not 1 <= len(value) <= 200:
-        raise ValueError("must be 1 to 200 characters after trimming")
-    return value
-
-
 def _due(value: str | None) -> str | None:
     if value is None:
         return None
@@ -56,30 +54,94 @@ def _due(value: str | None) -> str | None:
         raise ValueError(exc.message) from exc
 
 
+def _tag(value: str) -> str:
+    # Letters and digits of any script, "-" and "_" (DESIGN §3), compared and stored
+    # lower-case in one Unicode form, so "Café" and "cafe\u0301" are the same tag.
+    value = unicodedata.normalize("NFC", value).lower()
+    if not all(c.isalnum() or c in "-_" for c in value) or not 1 <= len(value) <= 32:
+        raise ValueError("must be 1 to 32 letters, digits, '-' or '_'")
+    return value
+
+
 def _tags(value: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for tag in value:
-        seen.setdefault(tag.lower(), None)
-    return list(seen)
+    return list(dict.fromkeys(value))  # unique, in the order given
 
 
-Email = Annotated[str, Field(max_length=400), AfterValidator(_email)]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
-LeadMinutes = Annotated[int, Field(ge=0, le=10080, strict=True)]
-Title = Annotated[str, Field(max_length=1000), AfterValidator(_title)]
-Description = Annotated[str, Field(max_length=10000)]
+# The JSON schemas below state what these types enforce: lengths, ranges, formats. Rules a
+# JSON schema cannot state (an IANA zone name, a calendar date, "letters of any script")
+# are in their descriptions, and refused with a message naming the field.
+_DUE_FORMATS = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}],
+}
+Email = Annotated[
+    str,
+    Field(
+        max_length=254,
+        description="An e-mail address (trimmed, compared case-insensitively)",
+        json_schema_extra={"format": "email", "examples": ["ann@example.com"]},
+    ),
+    AfterValidator(_email),
+]
+Password = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=256,
+        description="8 to 256 characters; every character counts",
+        examples=["correct horse battery"],
+    ),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    Field(description="A display name (trimmed)", examples=["Ann"]),
+]
+TimeZone = Annotated[
+    str,
+    Field(description="An IANA time zone name", examples=["Europe/Paris"]),
+    AfterValidator(_timezone),
+]
+LeadMinutes = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=10080,
+        strict=True,
+        description="Minutes before the due time for the due-soon notification",
+    ),
+]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(description="1 to 200 characters after trimming", examples=["Buy groceries"]),
+]
+Description = Annotated[str, Field(max_length=10000, examples=["Milk, eggs, bread"])]
 DueAt = Annotated[
     str | None,
     Field(
-        max_length=64,
-        description="RFC 3339 date-time with offset, or a date YYYY-MM-DD (all-day)",
+        description="An RFC 3339 date-time with offset (returned in UTC, Z), or a date "
+        "YYYY-MM-DD: all-day, due by the end of that day in the user's time zone; null "
+        "for none",
+        examples=["2026-03-29T09:00:00+02:00", "2026-03-29"],
     ),
+    WithJsonSchema({"anyOf": [*_DUE_FORMATS["anyOf"], {"type": "null"}]}),
     AfterValidator(_due),
 ]
-Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
-Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_tags)]
+Tag = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=32,
+        description="Letters and digits of any script, '-' and '_'; stored lower-case",
+        examples=["errands"],
+    ),
+    AfterValidator(_tag),
+]
+Tags = Annotated[
+    list[Tag],
+    Field(max_length=20, description="Up to 20 tags, unique", examples=[["errands", "home"]]),
+    AfterValidator(_tags),
+]
 PriorityName = Literal["low", "normal", "high"]
 
 
@@ -124,9 +186,10 @@ class ProfileUpdate(_Strict):
 
 
 class DeleteAccountRequest(_Strict):
-    """Body of ``DELETE /v1/me``: the password, asked again."""
+    """Body of ``DELETE /v1/me``: the password, asked again (without it, or with a wrong
+    one, the reply is 401 ``invalid_credentials``)."""
 
-    password: Password
+    password: Annotated[str, Field(max_length=256, description="The account's password")] = ""
 
 
 class TaskCreate(_Strict):
@@ -138,6 +201,20 @@ class TaskCreate(_Strict):
     priority: PriorityName = "normal"
     tags: Tags = []
     completed: Annotated[bool, Field(strict=True)] = False
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Buy groceries",
+                    "description": "Milk, eggs, bread",
+                    "due_at": "2026-03-29T18:00:00+02:00",
+                    "priority": "high",
+                    "tags": ["errands"],
+                }
+            ]
+        }
+    )
 
 
 class TaskUpdate(_Strict):
@@ -208,6 +285,8 @@ class Problem(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+# Query parameters as the HTTP layer passes them: a list for those that may repeat.
+QueryParams = Mapping[str, str | list[str]]
 
 
 def validate(model: type[M], body: Any) -> M:
@@ -231,18 +310,75 @@ def _field_error(error: Any) -> FieldError:
     return FieldError(field, message)
 
 
-BoolText = Literal["true", "false"]
+def _query_bool(value: Any) -> Any:
+    # Query parameters are text: exactly "true" or "false" (not "1", "yes", "True").
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be true or false")
+
+
+# A boolean of a query string: documented as a boolean (that is how clients and
+# generators treat it), accepted only as the text true / false, and dumped back as that
+# text so that cursor fingerprints do not depend on Python's spelling.
+QueryBool = Annotated[
+    bool,
+    BeforeValidator(_query_bool),
+    PlainSerializer(lambda value: "true" if value else "false", return_type=str),
+    WithJsonSchema({"type": "boolean"}),
+]
 SortName = Literal["created_at", "-created_at", "due_at", "-due_at", "updated_at", "-updated_at"]
+SORT_NAMES: dict[str, str] = {
+    "created_at": "CREATED_AT",
+    "-created_at": "CREATED_AT_DESC",
+    "due_at": "DUE_AT",
+    "-due_at": "DUE_AT_DESC",
+    "updated_at": "UPDATED_AT",
+    "-updated_at": "UPDATED_AT_DESC",
+}
+# "+" in a query string means a space: an offset sent unencoded arrives as " 01:00".
+_UNENCODED_PLUS = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)? \d{2}:\d{2}$")
+
+
+def _bound(value: str | None) -> str | None:
+    if value is not None and _UNENCODED_PLUS.match(value):
+        raise ValueError(
+            "the offset's '+' arrived as a space: encode '+' as %2B in a URL "
+            "(e.g. 2026-03-01T00:00:00%2B01:00)"
+        )
+    return value
+
+
+DueBound = Annotated[
+    str | None,
+    Field(
+        description="A date (start or end of that day in the user's time zone) or an RFC "
+        "3339 date-time with offset; inclusive. Encode '+' as %2B.",
+        examples=["2026-03-01", "2026-03-01T00:00:00Z"],
+    ),
+    WithJsonSchema({"anyOf": _DUE_FORMATS["anyOf"]}),
+    AfterValidator(_bound),
+]
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _sorted_tags(value: list[str] | None) -> list[str] | None:
+    # A set of tags: the order they were given in does not change the query (or its cursor).
+    return sorted(set(value)) if value else None
 
 
 class ListParams(_Strict):
     """Query parameters of ``GET /v1/tasks``."""
 
-    completed: BoolText | None = None
-    due_from: Annotated[str | None, Field(max_length=64)] = None
-    due_until: Annotated[str | None, Field(max_length=64)] = None
-    overdue: BoolText | None = None
-    has_due: BoolText | None = None
+    completed: Annotated[QueryBool | None, Field(description="Completed or open only")] = None
+    due_from: DueBound = None
+    due_until: DueBound = None
+    overdue: Annotated[QueryBool | None, Field(description="true: open and past due now")] = None
+    has_due: Annotated[QueryBool | None, Field(description="With or without a due date")] = None
     q: Annotated[
         str | None,
         Field(
@@ -258,16 +394,42 @@ class ListParams(_Strict):
                 "a long description past that point are not, unless they begin like an "
                 "earlier word."
             ),
+            examples=["groc"],
         ),
     ] = None
-    tag: Tag | None = None
+    tag: Annotated[
+        list[Tag] | None,
+        Field(
+            max_length=20,
+            description="Repeat for several tags: every given tag must be present",
+        ),
+        BeforeValidator(_listed),
+        AfterValidator(_sorted_tags),
+    ] = None
     priority: PriorityName | None = None
-    sort: SortName = "-created_at"
-    limit: Annotated[int, Field(ge=1, le=100)] = 25
-    cursor: Annotated[str | None, Field(max_length=2048)] = None
+    sort: Annotated[
+        SortName,
+        Field(
+            description="Order: a field, '-' first for descending; tasks without a due "
+            "date come last for due_at",
+        ),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": list(SORT_NAMES),
+                "x-enum-varnames": list(SORT_NAMES.values()),
+                "default": "-created_at",
+            }
+        ),
+    ] = "-created_at"
+    limit: Annotated[int, Field(ge=1, le=100, description="Page size")] = 25
+    cursor: Annotated[
+        str | None,
+        Field(max_length=2048, description="next_cursor of the previous page (same query)"),
+    ] = None
 
 
-def validate_query(model: type[M], params: dict[str, str]) -> M:
+def validate_query(model: type[M], params: QueryParams) -> M:
     """Validate query parameters; failures are :class:`BadRequest` (400), per the contract."""
     try:
         return model.model_validate(params)
@@ -306,7 +468,7 @@ class SyncPage(BaseModel):
 class NotificationParams(_Strict):
     """Query parameters of ``GET /v1/notifications``."""
 
-    unread: BoolText | None = None
+    unread: Annotated[QueryBool | None, Field(description="Unread ones only")] = None
     limit: Annotated[int, Field(ge=1, le=100)] = 25
     cursor: Annotated[str | None, Field(max_length=2048)] = None
 

@@ -18,6 +18,7 @@ from taskcore.clock import format_instant
 from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable, Unauthorized
 from taskcore.schemas import (
+    DeleteAccountRequest,
     LoginRequest,
     LogoutRequest,
     ProfileUpdate,
@@ -205,10 +206,10 @@ def delete_account(deps: Deps, claims: AccessClaims, body: Any, client: str | No
     """Delete the account, its tasks and sessions, once the caller has given the
     password again: a stolen access token alone cannot destroy an account. Guesses
     count against the account's login limit."""
+    request = validate(DeleteAccountRequest, body if body is not None else {})
     user = deps.users.require(claims.user_id)
-    password = body.get("password") if isinstance(body, dict) else None
     limits.check_login_account(deps, user.email, client)
-    if not isinstance(password, str) or not deps.hasher.verify(password, user.password_hash):
+    if not request.password or not deps.hasher.verify(request.password, user.password_hash):
         raise Unauthorized(
             "The password is required and must be the account's", code="invalid_credentials"
         )

@@ -19,7 +19,7 @@ from typing import Any
 from taskcore.clock import epoch_seconds
 from taskcore.domain.changes import TOMBSTONE_RETENTION, Tombstone
 from taskcore.errors import BadRequest, Gone
-from taskcore.schemas import SyncParams, validate_query
+from taskcore.schemas import QueryParams, SyncParams, validate_query
 from taskcore.services.deps import Deps
 
 _PURPOSE = "sync"  # the signing purpose of since tokens
@@ -44,7 +44,7 @@ class _Since:
     download_base: int | None
 
 
-def changes_since(deps: Deps, user_id: str, raw_params: dict[str, str]) -> SyncPage:
+def changes_since(deps: Deps, user_id: str, raw_params: QueryParams) -> SyncPage:
     """The changes after the client's ``since`` token (all live tasks without one)."""
     params = validate_query(SyncParams, raw_params)
     now = deps.clock()

@@ -152,6 +152,19 @@ class _Strict(BaseModel):
 class RegisterRequest(_Strict):
     """Body of ``POST /v1/auth/register``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ann@example.com",
+                    "password": "correct horse battery",
+                    "name": "Ann",
+                    "timezone": "Europe/Paris",
+                }
+            ]
+        }
+    )
+
     email: Email
     password: Password
     name: Name = ""
@@ -161,6 +174,12 @@ class RegisterRequest(_Strict):
 class LoginRequest(_Strict):
     """Body of ``POST /v1/auth/login``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ann@example.com", "password": "correct horse battery"}]
+        }
+    )
+
     email: Email
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
@@ -168,17 +187,35 @@ class LoginRequest(_Strict):
 class RefreshRequest(_Strict):
     """Body of ``POST /v1/auth/refresh``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refresh_token": "01JQ5Z7A0B1C2D3E4F5G6H7J8K.fam.c2VjcmV0"}]
+        }
+    )
+
     refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
 
 
 class LogoutRequest(_Strict):
     """Body of ``POST /v1/auth/logout`` (optional)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refresh_token": "01JQ5Z7A0B1C2D3E4F5G6H7J8K.fam.c2VjcmV0"}]
+        }
+    )
+
     refresh_token: Annotated[str | None, Field(max_length=512)] = None
 
 
 class ProfileUpdate(_Strict):
     """Body of ``PATCH /v1/me``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"timezone": "America/New_York", "reminder_lead_minutes": 30}]
+        }
+    )
 
     name: Name | None = None
     timezone: TimeZone | None = None
@@ -188,6 +225,10 @@ class ProfileUpdate(_Strict):
 class DeleteAccountRequest(_Strict):
     """Body of ``DELETE /v1/me``: the password, asked again (without it, or with a wrong
     one, the reply is 401 ``invalid_credentials``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"password": "correct horse battery"}]}
+    )
 
     password: Annotated[str, Field(max_length=256, description="The account's password")] = ""
 
@@ -220,6 +261,12 @@ class TaskCreate(_Strict):
 class TaskUpdate(_Strict):
     """Body of ``PATCH /v1/tasks/{id}``: every field optional; ``due_at: null`` clears it."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"title": "Buy groceries and flowers", "due_at": None, "completed": True}]
+        }
+    )
+
     title: Title | None = None
     description: Description | None = None
     due_at: DueAt = None
@@ -228,60 +275,158 @@ class TaskUpdate(_Strict):
     completed: Annotated[bool | None, Field(strict=True)] = None
 
 
+# Replies. Timestamps are RFC 3339 in UTC with milliseconds (taskcore.clock.format_instant).
+Instant = Annotated[
+    str,
+    Field(json_schema_extra={"format": "date-time"}, examples=["2026-03-01T12:00:00.000Z"]),
+]
+TASK_ID_EXAMPLE = "01JQ5Z8R6X2M4T7V9B3N5P7Q9S"
+_TASK_EXAMPLE = {
+    "id": TASK_ID_EXAMPLE,
+    "title": "Buy groceries",
+    "description": "Milk, eggs, bread",
+    "due_at": "2026-03-29T16:00:00.000Z",
+    "all_day": False,
+    "priority": "high",
+    "tags": ["errands"],
+    "completed": False,
+    "completed_at": None,
+    "created_at": "2026-03-01T12:00:00.000Z",
+    "updated_at": "2026-03-01T12:00:00.000Z",
+    "version": 1,
+}
+_USER_EXAMPLE = {
+    "id": "01JQ5Z7A0B1C2D3E4F5G6H7J8K",
+    "email": "ann@example.com",
+    "name": "Ann",
+    "timezone": "Europe/Paris",
+    "reminder_lead_minutes": 60,
+    "created_at": "2026-03-01T11:58:00.000Z",
+}
+
+
 class User(BaseModel):
     """An account as the API returns it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_USER_EXAMPLE]})
+
     id: str
-    email: str
+    email: Annotated[str, Field(json_schema_extra={"format": "email"})]
     name: str
     timezone: str
     reminder_lead_minutes: int
-    created_at: str
+    created_at: Instant
 
 
 class Session(BaseModel):
     """Reply of register, login and refresh."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user": _USER_EXAMPLE,
+                    "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2ln",
+                    "refresh_token": "01JQ5Z7A0B1C2D3E4F5G6H7J8K.fam.c2VjcmV0",
+                    "token_type": "Bearer",
+                    "expires_in": 900,
+                }
+            ]
+        }
+    )
+
     user: User
-    access_token: str
-    refresh_token: str
+    access_token: Annotated[str, Field(description="Send as 'Authorization: Bearer ...'")]
+    refresh_token: Annotated[str, Field(description="Spend at POST /v1/auth/refresh")]
     token_type: Literal["Bearer"]
-    expires_in: int
+    expires_in: Annotated[int, Field(description="Seconds the access token is valid")]
 
 
 class TaskOut(BaseModel):
     """A task as the API returns it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_TASK_EXAMPLE]})
+
     id: str
     title: str
     description: str
-    due_at: str | None
+    due_at: Annotated[
+        str | None,
+        Field(description="A date-time in UTC, or a date for an all-day task"),
+        WithJsonSchema({"anyOf": [*_DUE_FORMATS["anyOf"], {"type": "null"}]}),
+    ]
     all_day: bool
     priority: PriorityName
     tags: list[str]
     completed: bool
-    completed_at: str | None
-    created_at: str
-    updated_at: str
-    version: int
+    completed_at: Instant | None
+    created_at: Instant
+    updated_at: Instant
+    version: Annotated[int, Field(description="Increases by one on every change; the ETag")]
 
 
 class TaskPage(BaseModel):
     """Reply of ``GET /v1/tasks``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_TASK_EXAMPLE], "next_cursor": None}]}
+    )
+
     items: list[TaskOut]
-    next_cursor: str | None
+    next_cursor: Annotated[str | None, Field(description="null on the last page")]
+
+
+class FieldProblem(BaseModel):
+    """One invalid field of a request."""
+
+    field: Annotated[str, Field(examples=["title"])]
+    message: Annotated[str, Field(examples=["String should have at least 1 character"])]
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document. Branch on ``code``; ``detail`` is for people."""
 
-    type: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/v1/problems/validation_failed",
+                    "title": "Validation failed",
+                    "status": 422,
+                    "code": "validation_failed",
+                    "detail": "title: String should have at least 1 character",
+                    "request_id": "4f1c2a9e0b7d4e8f9a6b3c5d2e1f0a9b",
+                    "errors": [
+                        {"field": "title", "message": "String should have at least 1 character"}
+                    ],
+                }
+            ]
+        }
+    )
+
+    type: Annotated[
+        str,
+        Field(
+            json_schema_extra={"format": "uri-reference"},
+            description="/v1/problems/<code>: a page explaining the code",
+        ),
+    ]
     title: str
     status: int
-    detail: str
+    code: Annotated[
+        str,
+        Field(
+            pattern="^[a-z][a-z0-9_]*$",
+            description="The stable, machine-readable name of the problem; new codes may be "
+            "added, so treat an unknown one by its status. The codes are listed at /v1/docs.",
+            examples=["validation_failed", "token_expired"],
+        ),
+    ]
+    detail: Annotated[str | None, Field(description="What went wrong, for people")] = None
     request_id: str
-    errors: list[dict[str, str]] | None = None
+    errors: Annotated[
+        list[FieldProblem] | None, Field(description="Only for validation_failed (at most 20)")
+    ] = None
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -445,8 +590,11 @@ def validate_query(model: type[M], params: QueryParams) -> M:
 class SyncParams(_Strict):
     """Query parameters of ``GET /v1/sync``."""
 
-    since: Annotated[str | None, Field(max_length=1024)] = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    since: Annotated[
+        str | None,
+        Field(max_length=1024, description="next_since of the previous call; none: from the start"),
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=500, description="Changes per reply")] = 100
 
 
 class Tombstone(BaseModel):
@@ -454,11 +602,30 @@ class Tombstone(BaseModel):
 
     id: str
     deleted: Literal[True]
-    deleted_at: str
+    deleted_at: Instant
 
 
 class SyncPage(BaseModel):
     """Reply of ``GET /v1/sync``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "changes": [
+                        _TASK_EXAMPLE,
+                        {
+                            "id": "01JQ5Z9C3D4E5F6G7H8J9K0M1N",
+                            "deleted": True,
+                            "deleted_at": "2026-03-02T08:00:00.000Z",
+                        },
+                    ],
+                    "next_since": "eyJzIjoxMn0.c2ln",
+                    "has_more": False,
+                }
+            ]
+        }
+    )
 
     changes: list[TaskOut | Tombstone]
     next_since: str
@@ -469,24 +636,47 @@ class NotificationParams(_Strict):
     """Query parameters of ``GET /v1/notifications``."""
 
     unread: Annotated[QueryBool | None, Field(description="Unread ones only")] = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 25
-    cursor: Annotated[str | None, Field(max_length=2048)] = None
+    limit: Annotated[int, Field(ge=1, le=100, description="Page size")] = 25
+    cursor: Annotated[
+        str | None, Field(max_length=2048, description="next_cursor of the previous page")
+    ] = None
+
+
+_NOTIFICATION_EXAMPLE = {
+    "id": "01JQ5ZB0C1D2E3F4G5H6J7K8M9",
+    "type": "due_soon",
+    "task_id": TASK_ID_EXAMPLE,
+    "task_title": "Buy groceries",
+    "due_at": "2026-03-29T16:00:00.000Z",
+    "created_at": "2026-03-29T15:00:00.000Z",
+    "read": False,
+}
 
 
 class Notification(BaseModel):
     """A due-date notification."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_NOTIFICATION_EXAMPLE]})
+
     id: str
     type: Literal["due_soon", "overdue"]
     task_id: str
     task_title: str
-    due_at: str
-    created_at: str
+    due_at: Annotated[
+        str,
+        Field(description="The due date the notification is about"),
+        WithJsonSchema({"anyOf": _DUE_FORMATS["anyOf"]}),
+    ]
+    created_at: Instant
     read: bool
 
 
 class NotificationPageOut(BaseModel):
     """Reply of ``GET /v1/notifications``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_NOTIFICATION_EXAMPLE], "next_cursor": None}]}
+    )
 
     items: list[Notification]
     next_cursor: str | None

@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     complete_task,
     create_task,
     delete_task,
+    docs,
     due_date_job,
     get_task,
     health,
@@ -28,6 +29,7 @@ BLUEPRINTS = tuple(
     for module in (
         health,
         openapi,
+        docs,
         register,
         login,
         refresh,

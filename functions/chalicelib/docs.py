@@ -69,7 +69,8 @@ def asset(name: str) -> tuple[str, str] | None:
 
 @functools.cache
 def _swagger_file(name: str) -> str:
-    import swagger_ui_bundle  # the package's files: only when the page is first asked for
+    # The package's files: only when the page is first asked for.
+    import swagger_ui_bundle  # type: ignore[import-untyped, unused-ignore]
 
     return (Path(str(swagger_ui_bundle.swagger_ui_path)) / name).read_text(encoding="utf-8")
 

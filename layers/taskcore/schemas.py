@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     PlainSerializer,
     StringConstraints,
     ValidationError,
@@ -280,8 +281,9 @@ Instant = Annotated[
     str,
     Field(json_schema_extra={"format": "date-time"}, examples=["2026-03-01T12:00:00.000Z"]),
 ]
+JsonDict = dict[str, JsonValue]
 TASK_ID_EXAMPLE = "01JQ5Z8R6X2M4T7V9B3N5P7Q9S"
-_TASK_EXAMPLE = {
+_TASK_EXAMPLE: JsonDict = {
     "id": TASK_ID_EXAMPLE,
     "title": "Buy groceries",
     "description": "Milk, eggs, bread",
@@ -295,7 +297,7 @@ _TASK_EXAMPLE = {
     "updated_at": "2026-03-01T12:00:00.000Z",
     "version": 1,
 }
-_USER_EXAMPLE = {
+_USER_EXAMPLE: JsonDict = {
     "id": "01JQ5Z7A0B1C2D3E4F5G6H7J8K",
     "email": "ann@example.com",
     "name": "Ann",
@@ -642,7 +644,7 @@ class NotificationParams(_Strict):
     ] = None
 
 
-_NOTIFICATION_EXAMPLE = {
+_NOTIFICATION_EXAMPLE: JsonDict = {
     "id": "01JQ5ZB0C1D2E3F4G5H6J7K8M9",
     "type": "due_soon",
     "task_id": TASK_ID_EXAMPLE,

@@ -61,7 +61,10 @@ def docs_asset(name: str) -> Response:
     if found is None:
         return problem(404, f"No documentation file {name!r}", request_id_var.get())
     text, media_type = found
-    headers = {"Content-Type": media_type, "Cache-Control": "public, max-age=3600"}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": media_type,
+        "Cache-Control": "public, max-age=3600",
+    }
     return Response(body=text, status_code=200, headers=headers)
 
 

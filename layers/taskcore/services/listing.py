@@ -76,11 +76,8 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
     if any(b is not None and is_calendar_date(b) for b in bounds):
         # A date bound is a day in the user's own time zone: only then is the account read.
         timezone = deps.users.require(user_id).timezone
-    try:
-        due_from = _bound(params.due_from, timezone, upper=False)
-        due_until = _bound(params.due_until, timezone, upper=True)
-    except DueDateError as exc:
-        raise BadRequest(f"Bad query parameter: due range: {exc.message}") from None
+    due_from = _bound("due_from", params.due_from, timezone, upper=False)
+    due_until = _bound("due_until", params.due_until, timezone, upper=True)
     if due_from and due_until and due_from > due_until:
         raise BadRequest("Bad query parameter: due_from is after due_until")
     return ListQuery(
@@ -97,8 +94,11 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
     )
 
 
-def _bound(raw: str | None, timezone: str, *, upper: bool) -> datetime | None:
-    return parse_bound(raw, timezone, upper=upper) if raw else None
+def _bound(name: str, raw: str | None, timezone: str, *, upper: bool) -> datetime | None:
+    try:
+        return parse_bound(raw, timezone, upper=upper) if raw else None
+    except DueDateError as exc:
+        raise BadRequest(f"Bad query parameter: {name}: {exc.message}") from None
 
 
 def _page_streamed(

@@ -86,6 +86,39 @@ _READINESS = {
 }
 
 
+# Success replies that no model of taskcore.schemas describes.
+_OTHER_REPLIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("get", "/v1/health"): {
+        "schema": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {"status": {"const": "ok"}},
+        },
+        "example": {"status": "ok"},
+    },
+    ("get", "/v1/ready"): {
+        "schema": _READINESS,
+        "example": {"status": "ok", "dynamodb": "ok", "redis": "degraded"},
+    },
+    ("get", "/v1/openapi.json"): {
+        "schema": {"type": "object", "required": ["openapi"]},
+        "example": {"openapi": "3.1.0", "info": {"title": "Task management API"}},
+    },
+    ("get", "/v1/docs"): {
+        "schema": {"type": "string"},
+        "example": '<!DOCTYPE html>\n<html lang="en">...',
+    },
+    ("get", "/v1/problems/{code}"): {
+        "schema": {"type": "string"},
+        "example": '<!DOCTYPE html>\n<html lang="en">...',
+    },
+    ("get", "/v1/docs/assets/{name}"): {
+        "schema": {"type": "string"},
+        "example": 'window.addEventListener("load", function () { ... });',
+    },
+}
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     """The whole OpenAPI document (built once per process)."""
@@ -183,10 +216,10 @@ def _responses(method: str, path: str, op: Operation) -> dict[str, Any]:
     }
     if op.response is not None:
         success["content"] = {op.media_type: _media(op.response)}
+    elif (method, path) in _OTHER_REPLIES:
+        success["content"] = {op.media_type: _OTHER_REPLIES[(method, path)]}
     elif op.media_type != "application/json":
-        success["content"] = {op.media_type: {"schema": {"type": "string"}}}
-    if (method, path) == ("get", "/v1/ready"):
-        success["content"] = {"application/json": {"schema": _READINESS}}
+        success["content"] = {op.media_type: {"schema": {"type": "string"}, "example": "..."}}
     responses: dict[str, Any] = {str(op.status): success}
     for code in sorted(_problem_codes(method, path, op)):
         responses[str(code)] = _problem_response(code)

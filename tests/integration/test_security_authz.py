@@ -127,9 +127,7 @@ def _object_requests(victim: Victim) -> list[tuple[str, str, Any]]:
         ("POST", f"/v1/notifications/{victim.notification_id}/read", None),
     ]
     templates = {(m, p.replace(victim.task["id"], "{task_id}")) for m, p, _ in requests}
-    templates = {
-        (m, p.replace(victim.notification_id, "{notification_id}")) for m, p in templates
-    }
+    templates = {(m, p.replace(victim.notification_id, "{notification_id}")) for m, p in templates}
     objects = {key for key, kind in ROUTES.items() if kind == OBJECT}
     assert objects <= templates, "every OBJECT route needs a row here"
     return requests
@@ -152,8 +150,13 @@ def test_another_users_objects_are_404_and_reveal_nothing(api: ApiClient, victim
 
 def test_collections_show_only_the_callers_items(api: ApiClient, victim: Victim) -> None:
     intruder = api.token()
-    for path in ("/v1/tasks", "/v1/tasks?q=alice", "/v1/tasks?overdue=false&has_due=true",
-                 "/v1/notifications", "/v1/notifications?unread=true"):
+    for path in (
+        "/v1/tasks",
+        "/v1/tasks?q=alice",
+        "/v1/tasks?overdue=false&has_due=true",
+        "/v1/notifications",
+        "/v1/notifications?unread=true",
+    ):
         page = _json(api.request("GET", path, token=intruder))
         assert page["items"] == [] and page["next_cursor"] is None
     assert _json(api.request("GET", "/v1/sync", token=intruder))["changes"] == []
@@ -177,7 +180,7 @@ def test_another_users_cursors_and_sync_tokens_are_400(api: ApiClient, victim: V
 def test_tampered_cursors_are_400(api: ApiClient, victim: Victim, position: int) -> None:
     for name, value in (("cursor", victim.task_cursor), ("since", victim.sync_since)):
         i = position % len(value)
-        flipped = value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1:]
+        flipped = value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1 :]
         path = "/v1/tasks?limit=1" if name == "cursor" else "/v1/sync?limit=1"
         problem(api.request("GET", f"{path}&{name}={flipped}", token=victim.token), 400)
 

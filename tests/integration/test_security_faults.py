@@ -47,8 +47,9 @@ class DynamoFaults:
         for client in self._clients:
             client.meta.events.register_first("before-send.dynamodb", self._send)
 
-    def fail(self, failures: int, error: tuple[int, str] = THROTTLED,
-             only: str | None = None) -> None:
+    def fail(
+        self, failures: int, error: tuple[int, str] = THROTTLED, only: str | None = None
+    ) -> None:
         """Fail the next ``failures`` requests (of operation ``only``) with ``error``."""
         self.failures, self.error, self.only = failures, error, only
         self.attempts.clear()
@@ -64,8 +65,9 @@ class DynamoFaults:
             return None  # on to moto
         self.failures -= 1
         status, code = self.error
-        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}",
-                           "message": "injected"}).encode()
+        body = json.dumps(
+            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
+        ).encode()
         headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"}
         return AWSResponse(request.url, status, headers, _Body(body))
 
@@ -193,8 +195,9 @@ def test_without_redis_every_operation_still_succeeds(api_without_redis) -> None
     assert [t["title"] for t in api.request("GET", "/v1/tasks", token=token).json["items"]] == [
         "still"
     ]
-    login = api.request("POST", "/v1/auth/login",
-                        {"email": session["user"]["email"], "password": "correct horse"})
+    login = api.request(
+        "POST", "/v1/auth/login", {"email": session["user"]["email"], "password": "correct horse"}
+    )
     assert login.status == 200
     assert api.request("POST", "/v1/auth/logout", token=token).status == 204
     problem(api.request("GET", "/v1/me", token=token), 401)  # revocation without the cache

@@ -36,8 +36,11 @@ schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", APPLICATION)
 def bearer(deps: Deps) -> dict[str, str]:
     """A user who owns a task; limits raised so that fuzzing is not rate limited."""
     deps.settings = deps.settings.model_copy(
-        update={"register_max_per_client": 10**6, "login_max_attempts_per_client": 10**6,
-                "login_max_failures_per_account": 10**6}
+        update={
+            "register_max_per_client": 10**6,
+            "login_max_attempts_per_client": 10**6,
+            "login_max_failures_per_account": 10**6,
+        }
     )
     api = WsgiApiClient(APPLICATION)
     token = api.token()
@@ -52,8 +55,11 @@ def bearer(deps: Deps) -> dict[str, str]:
     database=None,  # nothing written to the checkout; a failure prints its reproduction
     # The same examples on every run: CI must not pass or fail by the draw.
     derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_every_operation_survives_generated_input(case: Any, bearer: dict[str, str]) -> None:
     # A real token replaces the generated one; the ignored-auth check still sends the

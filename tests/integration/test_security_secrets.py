@@ -58,8 +58,9 @@ def test_a_full_session_leaks_no_secret(
     refreshed = call("POST", "/v1/auth/refresh", {"refresh_token": login["refresh_token"]}).json
     call("POST", "/v1/auth/refresh", {"refresh_token": login["refresh_token"]})  # reuse: 401
     token = session["access_token"]
-    task = call("POST", "/v1/tasks", {"title": "t"}, token=token,
-                headers={"Idempotency-Key": "leak-key"}).json
+    task = call(
+        "POST", "/v1/tasks", {"title": "t"}, token=token, headers={"Idempotency-Key": "leak-key"}
+    ).json
     call("POST", "/v1/tasks", {"title": "t"}, token=token, headers={"Idempotency-Key": "leak-key"})
     call("GET", f"/v1/tasks/{task['id']}", token=token)
     call("PATCH", f"/v1/tasks/{task['id']}", {"title": "t", "password": PASSWORD}, token=token)
@@ -78,10 +79,20 @@ def test_a_full_session_leaks_no_secret(
 
     user = deps.users.get_by_email(email)
     assert user is not None
-    tokens = {session["access_token"], session["refresh_token"], login["access_token"],
-              login["refresh_token"], refreshed["access_token"], refreshed["refresh_token"]}
-    never = {PASSWORD, NEW_PASSWORD_TRY, user.password_hash,
-             deps.settings.jwt_secret.get_secret_value()}
+    tokens = {
+        session["access_token"],
+        session["refresh_token"],
+        login["access_token"],
+        login["refresh_token"],
+        refreshed["access_token"],
+        refreshed["refresh_token"],
+    }
+    never = {
+        PASSWORD,
+        NEW_PASSWORD_TRY,
+        user.password_hash,
+        deps.settings.jwt_secret.get_secret_value(),
+    }
 
     logs = json_logs()
     requests = [line for line in logs if line.get("message") == "request"]

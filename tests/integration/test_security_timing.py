@@ -50,7 +50,9 @@ def test_unknown_email_and_wrong_password_answer_alike_in_similar_time(
 
     assert len(details) == 1  # the same words for both
     ratio = median(unknown) / median(wrong)
-    print(f"login median: wrong password {median(wrong) * 1000:.1f} ms, "
-          f"unknown e-mail {median(unknown) * 1000:.1f} ms, ratio {ratio:.2f}")
+    print(
+        f"login median: wrong password {median(wrong) * 1000:.1f} ms, "
+        f"unknown e-mail {median(unknown) * 1000:.1f} ms, ratio {ratio:.2f}"
+    )
     assert median(wrong) > 0.01  # bcrypt at cost 10 really ran
     assert 0.5 <= ratio <= 2.0

@@ -72,8 +72,12 @@ def _claims(deps: Deps, token: str) -> dict[str, Any]:
     secret = deps.settings.jwt_secret.get_secret_value()
     settings = deps.settings
     claims: dict[str, Any] = jwt.decode(
-        token, secret, algorithms=["HS256"], audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer, options={"verify_exp": False, "verify_nbf": False},
+        token,
+        secret,
+        algorithms=["HS256"],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        options={"verify_exp": False, "verify_nbf": False},
     )
     return claims
 
@@ -134,8 +138,9 @@ def test_reusing_a_spent_refresh_token_ends_the_whole_session(api: ApiClient, cl
     assert rotated.status == 200
     clock.advance(seconds=31)  # past the grace for a client's own concurrent refreshes
     # An attacker replays the stolen, already spent token.
-    problem(api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}),
-            401)
+    problem(
+        api.request("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]}), 401
+    )
     # The legitimate client's newer tokens stop working too.
     _refused(api, rotated.json["access_token"])
     problem(
@@ -157,8 +162,9 @@ def test_a_refresh_token_cannot_be_moved_to_another_account(api: ApiClient) -> N
 def test_a_refresh_token_is_not_an_access_token(api: ApiClient) -> None:
     session = api.register()
     _refused(api, session["refresh_token"])
-    problem(api.request("POST", "/v1/auth/refresh", {"refresh_token": session["access_token"]}),
-            401)
+    problem(
+        api.request("POST", "/v1/auth/refresh", {"refresh_token": session["access_token"]}), 401
+    )
 
 
 def test_racing_refreshes_with_one_token_share_one_successor(deps: Deps) -> None:

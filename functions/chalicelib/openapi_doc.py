@@ -112,10 +112,14 @@ _OTHER_REPLIES: dict[tuple[str, str], dict[str, Any]] = {
         "schema": {"type": "string"},
         "example": '<!DOCTYPE html>\n<html lang="en">...',
     },
-    ("get", "/v1/docs/assets/{name}"): {
+}
+_ASSETS_PATH = ("get", "/v1/docs/assets/{name}")
+_ASSET_REPLIES: dict[str, Any] = {
+    "text/javascript": {
         "schema": {"type": "string"},
         "example": 'window.addEventListener("load", function () { ... });',
     },
+    "text/css": {"schema": {"type": "string"}, "example": "body { margin: 0; }"},
 }
 
 
@@ -216,6 +220,8 @@ def _responses(method: str, path: str, op: Operation) -> dict[str, Any]:
     }
     if op.response is not None:
         success["content"] = {op.media_type: _media(op.response)}
+    elif (method, path) == _ASSETS_PATH:
+        success["content"] = _ASSET_REPLIES
     elif (method, path) in _OTHER_REPLIES:
         success["content"] = {op.media_type: _OTHER_REPLIES[(method, path)]}
     elif op.media_type != "application/json":

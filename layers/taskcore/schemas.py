@@ -489,6 +489,8 @@ _UNENCODED_PLUS = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)
 
 
 def _bound(value: str | None) -> str | None:
+    if value == "":
+        raise ValueError("must be a date or an RFC 3339 date-time with offset")
     if value is not None and _UNENCODED_PLUS.match(value):
         raise ValueError(
             "the offset's '+' arrived as a space: encode '+' as %2B in a URL "

@@ -44,15 +44,22 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# nginx fronts the local stack; redis-server is started by the stack when none answers.
-# Checked on every run (two `command -v`), so a package removed since is installed again.
+# nginx fronts the local stack; redis-server is started by the stack when none answers;
+# chromium and its driver render the documentation page in tests/e2e/test_docs_page.py.
+# Checked on every run (a few `command -v`), so a package removed since is installed again.
 system-packages:
-	@missing=""; \
+	@missing=""; browser=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
+	command -v chromium >/dev/null 2>&1 || browser="$$browser chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || browser="$$browser chromium-driver"; \
+	if [ -n "$$missing$$browser" ]; then \
+		echo "installing:$$missing$$browser"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi; \
+	if [ -n "$$browser" ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$browser >/dev/null \
+		|| echo "no chromium here: tests/e2e/test_docs_page.py will be skipped"; \
 	fi
 
 bench: venv system-packages

@@ -9,6 +9,7 @@ from __future__ import annotations
 from chalice import Chalice
 
 from chalicelib import observability
+from chalicelib.fallbacks import add_fallback_routes
 from chalicelib.handlers import BLUEPRINTS
 from chalicelib.middleware import request_middleware
 
@@ -21,6 +22,9 @@ app.api.binary_types = []  # every reply is JSON text
 
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
+
+# After every operation: each path also answers OPTIONS (CORS preflight) and 405.
+add_fallback_routes(app)
 
 # The first registered is the outermost: the Lambda context and the trace segment are in
 # place before the request's own middleware logs and measures it.

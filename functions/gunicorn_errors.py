@@ -24,6 +24,7 @@ from gunicorn import util  # type: ignore[import-untyped, unused-ignore]
 from gunicorn.workers.gthread import ThreadWorker  # type: ignore[import-untyped, unused-ignore]
 from gunicorn.workers.sync import SyncWorker  # type: ignore[import-untyped, unused-ignore]
 
+from chalicelib.cors import cors_headers
 from chalicelib.problem_docs import PROBLEM_TYPE, problem_document, request_id_or
 
 # What the client is told, per status gunicorn chose; never the check or the limit.
@@ -56,8 +57,9 @@ class _Captured:
         return getattr(self._sock, name)
 
 
-def problem_reply(status: int, request_id: str) -> bytes:
-    """The complete HTTP/1.1 error reply: head and problem+json body."""
+def problem_reply(status: int, request_id: str, origin: str | None = None) -> bytes:
+    """The complete HTTP/1.1 error reply: head and problem+json body (with the generic
+    code of its status), and CORS headers when ``origin`` is allowed."""
     body = json.dumps(
         problem_document(status, DETAILS.get(status, DETAILS[400]), request_id),
         separators=(",", ":"),
@@ -74,17 +76,22 @@ def problem_reply(status: int, request_id: str) -> bytes:
         f"X-Request-Id: {request_id}\r\n"
         "X-Content-Type-Options: nosniff\r\n"
         "Cache-Control: no-store\r\n"
-        "\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in cors_headers(origin).items())
+        + "\r\n"
     )
     return head.encode("latin-1") + body
 
 
-def _request_id(req: Any) -> str:
-    claimed = None
+def _header(req: Any, wanted: str) -> str | None:
+    found = None
     for name, value in getattr(req, "headers", None) or ():
-        if str(name).upper() == "X-REQUEST-ID":
-            claimed = str(value)
-    return request_id_or(claimed, uuid.uuid4().hex)
+        if str(name).upper() == wanted:
+            found = str(value)
+    return found
+
+
+def _request_id(req: Any) -> str:
+    return request_id_or(_header(req, "X-REQUEST-ID"), uuid.uuid4().hex)
 
 
 class ProblemErrorsMixin:
@@ -96,7 +103,8 @@ class ProblemErrorsMixin:
         found = _STATUS_LINE.match(captured.data)
         status = int(found.group(1)) if found else 500
         try:
-            util.write_nonblock(client, problem_reply(status, _request_id(req)))
+            reply = problem_reply(status, _request_id(req), _header(req, "ORIGIN"))
+            util.write_nonblock(client, reply)
         except Exception:  # the client is gone; gunicorn does the same
             self.log.debug("Failed to send error message.")  # type: ignore[attr-defined]
 

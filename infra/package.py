@@ -3,8 +3,10 @@
 Writes ``dist/<stage>/``:
 
 * ``sam.yaml``: ``chalice package`` output merged with infra/resources.yaml, then finalised:
-  every function gets ``FunctionRole`` (Chalice cannot reference a role of the same template)
-  and the template parameters are pinned to the stage's functions/.chalice/config.json values.
+  every function gets ``FunctionRole`` (Chalice cannot reference a role of the same template),
+  the template parameters are pinned to the stage's functions/.chalice/config.json values, and
+  the REST API gets its gateway responses (infra/gateway_responses.py: API Gateway's own errors
+  as problem documents, with the CORS headers of the stage's ``CORS_ALLOWED_ORIGINS``).
 * ``deployment.zip``: app.py, chalicelib/ and Chalice's runtime; no core, no dependencies.
 * ``layer.zip``: taskcore and its dependencies (infra/build_layer.py).
 
@@ -27,7 +29,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
-from infra import policy_check
+from infra import gateway_responses, policy_check
 from infra.build_layer import LAMBDA_PYTHON, build_layer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,7 @@ FUNCTIONS = ROOT / "functions"
 MERGE_TEMPLATE = Path(__file__).resolve().parent / "resources.yaml"
 
 ROLE = "FunctionRole"
+REST_API = "RestAPI"  # Chalice's name for the API Gateway REST API of the app
 RUNTIME = "python{}.{}".format(*LAMBDA_PYTHON)
 # Template parameter -> the environment variable of config.json whose value it must have.
 PINNED_PARAMETERS = {
@@ -138,7 +141,8 @@ def run_chalice_package(project_dir: Path, stage: str, out: Path) -> None:
 
 
 def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, str]) -> None:
-    """Give every function the template's role, and pin the parameters to this stage."""
+    """Give every function the template's role, pin the parameters to this stage, and
+    give the REST API its gateway responses."""
     for name, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
@@ -153,6 +157,11 @@ def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, 
         # AllowedValues refuses a mismatching --parameter-overrides at deploy time.
         parameters[parameter]["Default"] = env[variable]
         parameters[parameter]["AllowedValues"] = [env[variable]]
+    api = template["Resources"].get(REST_API)
+    if api is None or api.get("Type") != "AWS::Serverless::Api":
+        raise PackagingError(f"chalice package made no {REST_API} (AWS::Serverless::Api)")
+    responses = gateway_responses.gateway_responses(env.get("CORS_ALLOWED_ORIGINS", ""))
+    api["Properties"]["DefinitionBody"][gateway_responses.EXTENSION] = responses
 
 
 def unmatched_function_settings(

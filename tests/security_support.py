@@ -17,6 +17,7 @@ from chalice.test import Client as ChaliceClient
 from werkzeug.test import Client
 
 from chalicelib import deps as app_deps
+from chalicelib.problem_docs import PROBLEMS
 from support import ApiClient, FakeClock, Reply
 from taskcore.bootstrap import bootstrap
 from taskcore.cache import Cache
@@ -33,6 +34,9 @@ def problem(reply: Reply, status: int) -> dict[str, Any]:
     assert reply.header("Content-Type") == "application/problem+json"
     body: dict[str, Any] = reply.json
     assert body["status"] == status and body["request_id"] == reply.header("X-Request-Id")
+    # A stable code of the catalogue, for this status, and the type that names it.
+    assert status in PROBLEMS[body["code"]].statuses, body
+    assert body["type"] == f"/v1/problems/{body['code']}"
     return body
 
 

@@ -38,6 +38,9 @@ MAX_BODY_BYTES = 64 * 1024
 # body through without Content-Type (it assumes JSON) or with another charset.
 _JSON_MEDIA_TYPE = re.compile(r"application/(?:json|[a-z0-9!#$&^_.-]+\+json)")
 
+# Query parameters that may be given more than once (DESIGN §3: every given tag).
+REPEATABLE = frozenset({"tag"})
+
 log = logging.getLogger("taskapp.http")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
@@ -79,10 +82,16 @@ class Call:
         value = self._request.headers.get(name)
         return str(value) if value is not None else None
 
-    def query(self) -> dict[str, str]:
-        """Query parameters (the last value of a repeated one)."""
+    def query(self) -> dict[str, str | list[str]]:
+        """Query parameters: every value of those that may repeat (``tag``), the last
+        value of any other one given twice."""
         params = self._request.query_params
-        return {str(k): str(params[k]) for k in params} if params else {}
+        if not params:
+            return {}
+        return {
+            str(k): [str(v) for v in params.getlist(k)] if k in REPEATABLE else str(params[k])
+            for k in params
+        }
 
     def json(self, *, optional: bool = False) -> Any:
         """The decoded JSON body; ``None`` when absent and ``optional``."""
@@ -94,14 +103,14 @@ class Call:
         if not raw.strip():
             if optional:
                 return None
-            raise BadRequest("A JSON body is required")
+            raise BadRequest("A JSON body is required", code="malformed_json")
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
-            raise BadRequest("The body is not valid JSON") from None
+            raise BadRequest("The body is not valid JSON", code="malformed_json") from None
         except RecursionError:
             # 64 KiB of "[" nests deeper than the parser's recursion limit.
-            raise BadRequest("The body is nested too deeply") from None
+            raise BadRequest("The body is nested too deeply", code="malformed_json") from None
         if optional and body is None:
             # An optional body may be left out, but a body that is sent must be an object.
             raise ValidationFailed([FieldError("body", "must be a JSON object")])
@@ -142,7 +151,7 @@ def api(blueprint: Blueprint) -> Callable[[View], Callable[..., Response]]:
             except Exception:
                 error_code_var.set("internal")
                 log.exception("unhandled error", extra={"request_id": rid})
-                return problem(500, "An unexpected error occurred", rid)
+                return problem(500, "An unexpected error occurred", rid, code="internal")
 
         return handler
 

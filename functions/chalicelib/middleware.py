@@ -1,6 +1,6 @@
-"""Per-request concerns for every route: request id, security headers, one log line,
-its metrics and trace annotations, and Chalice's own error replies (415, malformed
-routes) rewritten as problem documents."""
+"""Per-request concerns for every route: request id, security headers, CORS headers, one
+log line, its metrics and trace annotations, and Chalice's own error replies (415,
+malformed routes) rewritten as problem documents."""
 
 from __future__ import annotations
 
@@ -14,24 +14,15 @@ from chalice import Response
 
 from chalicelib import deps as app_deps
 from chalicelib import observability
+from chalicelib.cors import cors_headers
 from chalicelib.http import error_code_var, request_id_var, user_id_var
-from chalicelib.problem_docs import PROBLEM_TYPE, request_id_or
+from chalicelib.problem_docs import PROBLEM_TYPE, code_for_status, request_id_or
 from chalicelib.problems import problem
 
 log = logging.getLogger("taskapp.access")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
-}
-# The code of an error reply that did not come from a domain error (Chalice's own, the
-# readiness probe's); any other is named after its status.
-CODE_BY_STATUS = {
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    500: "internal",
-    503: "dependency_unavailable",
 }
 
 
@@ -49,6 +40,8 @@ def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> R
             response = _as_problem(get_response(event), rid)
             response.headers["X-Request-Id"] = rid
             for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            for name, value in cors_headers(event.headers.get("origin")).items():
                 response.headers.setdefault(name, value)
             route = _log_request(event, response, rid, started)
             telemetry.request_done(
@@ -68,7 +61,9 @@ def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> R
 def _error_code(status: int) -> str | None:
     if status < 400:
         return None
-    return error_code_var.get() or CODE_BY_STATUS.get(status, f"http_{status}")
+    # A reply that did not come from a domain error (Chalice's own, the readiness probe's)
+    # has the generic code of its status, as its problem document says.
+    return error_code_var.get() or code_for_status(status)
 
 
 def _as_problem(response: Response, rid: str) -> Response:

@@ -23,21 +23,30 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.ConfigurationError: 503,
 }
 
+CHALLENGE = 'Bearer realm="tasks"'
+# The codes of a token that was sent but is not valid (RFC 6750 section 3.1): the
+# challenge says so, so that a client can tell "refresh or log in" from "send a token".
+INVALID_TOKEN_CODES = frozenset({"token_expired", "token_invalid"})
+
 
 def problem(
     status: int,
     detail: str,
     request_id: str,
     *,
+    code: str | None = None,
     field_errors: list[errors.FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A problem+json response."""
+    """A problem+json response (``code`` defaults to the generic one of ``status``)."""
     pairs = None if field_errors is None else [(e.field, e.message) for e in field_errors]
-    body = problem_document(status, detail, request_id, field_errors=pairs)
+    body = problem_document(status, detail, request_id, code=code, field_errors=pairs)
     all_headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_TYPE, **(headers or {})}
     if status == 401:
-        all_headers.setdefault("WWW-Authenticate", 'Bearer realm="tasks"')
+        challenge = CHALLENGE
+        if body["code"] in INVALID_TOKEN_CODES:
+            challenge += ', error="invalid_token"'
+        all_headers.setdefault("WWW-Authenticate", challenge)
     return Response(body=body, status_code=status, headers=all_headers)
 
 
@@ -53,4 +62,7 @@ def from_domain_error(error: errors.DomainError, request_id: str) -> Response:
     detail = error.detail
     if isinstance(error, errors.ConfigurationError):
         detail = "The service is misconfigured"  # the details are for the operator's log
-    return problem(status, detail, request_id, field_errors=field_errors, headers=headers)
+    code = error.code if status != 500 else "internal"
+    return problem(
+        status, detail, request_id, code=code, field_errors=field_errors, headers=headers
+    )

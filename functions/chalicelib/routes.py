@@ -32,8 +32,9 @@ class Operation:
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = ()  # request headers, names in openapi_doc.REQUEST_HEADERS
     success_headers: tuple[str, ...] = ()  # names in openapi_doc.RESPONSE_HEADERS
-    operation_id: str = ""  # from the view's name
+    operation_id: str = ""  # camelCase, a verb first; default: from the view's name
     description: str = ""  # from the view's docstring
+    media_type: str = "application/json"  # of the success reply
 
 
 # (method, path) -> operation, filled as handler modules are imported.
@@ -47,7 +48,8 @@ def endpoint(
 
     The view gets a :class:`~chalicelib.http.Call` and its errors become problem
     documents (:func:`~chalicelib.http.api`), unless ``bare``: a view that needs no
-    request, such as liveness, is served as it is.
+    request, such as liveness, is served as it is. A page for browsers (a ``media_type``
+    other than JSON) takes requests of any content type: a browser's GET names none.
     """
 
     def decorate(view: View) -> Callable[..., Response]:
@@ -55,10 +57,15 @@ def endpoint(
         if key in OPERATIONS:
             raise ValueError(f"{method} {path} is declared twice")
         OPERATIONS[key] = replace(
-            doc, operation_id=_camel(view.__name__), description=inspect.getdoc(view) or ""
+            doc,
+            operation_id=doc.operation_id or _camel(view.__name__),
+            description=inspect.getdoc(view) or "",
         )
         handler = view if bare else api(bp)(view)
-        bp.route(path, methods=[method])(handler)
+        if doc.media_type == "application/json":
+            bp.route(path, methods=[method])(handler)
+        else:
+            bp.route(path, methods=[method], content_types=["*/*"])(handler)
         return handler
 
     return decorate

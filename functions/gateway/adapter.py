@@ -6,9 +6,11 @@ back. So the container and the native stack run the very code that runs on Lambd
 (DESIGN §5).
 
 Where API Gateway answers without calling Lambda, so does this adapter: an unknown path
-is a 404 and a wrong method a 405, both as the API's ``problem+json`` documents (DESIGN §3;
-API Gateway itself says 403 "Missing Authentication Token" unless a gateway response
-rewrites it), and a CORS preflight for a route with CORS enabled is answered here.
+is a 404 ``not_found`` problem document (DESIGN §3; on AWS a gateway response in
+infra/ rewrites API Gateway's 403 "Missing Authentication Token" the same way), a method
+the app does not route is a 405, and a CORS preflight for a route with Chalice's CORS
+enabled is answered here. (This API routes OPTIONS and every other method of each path
+to the app itself, chalicelib/fallbacks.py, so its preflights and 405s are the app's.)
 
 This is the hot path (DESIGN §6): route matching is precomputed once and the per-request
 work is a dictionary lookup plus building one event dict.

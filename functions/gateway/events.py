@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from chalicelib.cors import cors_headers
 from chalicelib.problem_docs import PROBLEM_TYPE, problem_document, request_id_or
 from gateway.router import Resource
 
@@ -197,7 +198,8 @@ def problem_reply(
     detail: str | None,
     *extra_headers: tuple[str, str],
 ) -> list[bytes]:
-    """A gateway-level answer in the API's problem+json shape (DESIGN §3, Errors)."""
+    """A gateway-level answer in the API's problem+json shape (DESIGN §3, Errors), with
+    the generic code of its status and the CORS headers the app would give."""
     rid = request_id_or(environ.get("HTTP_X_REQUEST_ID"), request_id)
     body = json.dumps(problem_document(status, detail, rid), separators=(",", ":")).encode()
     headers = [
@@ -205,6 +207,7 @@ def problem_reply(
         ("Content-Length", str(len(body))),
         ("X-Request-Id", rid),
         *extra_headers,
+        *cors_headers(environ.get("HTTP_ORIGIN")).items(),
     ]
     start_response(_STATUS_LINES[status], headers)
     return [body]

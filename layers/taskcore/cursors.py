@@ -39,9 +39,9 @@ class CursorCodec:
         try:
             payload: Any = self._sealer(purpose).loads(token)
         except BadSignature:
-            raise BadRequest(f"The {purpose} token is invalid") from None
+            raise BadRequest(f"The {purpose} token is invalid", code="invalid_cursor") from None
         if not isinstance(payload, dict):
-            raise BadRequest(f"The {purpose} token is invalid")
+            raise BadRequest(f"The {purpose} token is invalid", code="invalid_cursor")
         return payload
 
     def _sealer(self, purpose: str) -> URLSafeSerializer:
@@ -60,15 +60,15 @@ class CursorCodec:
         try:
             payload: Any = self._serializer.loads(cursor)
         except BadSignature:
-            raise BadRequest("The cursor is invalid") from None
+            raise BadRequest("The cursor is invalid", code="invalid_cursor") from None
         if not isinstance(payload, dict) or payload.get("u") != user_id:
-            raise BadRequest("The cursor is invalid")
+            raise BadRequest("The cursor is invalid", code="invalid_cursor")
         if payload.get("q") != query_fingerprint:
-            raise BadRequest("The cursor belongs to a different query")
+            raise BadRequest("The cursor belongs to a different query", code="invalid_cursor")
         key = payload.get("k")
         segment = payload.get("s")
         if not isinstance(key, dict) or not isinstance(segment, int):
-            raise BadRequest("The cursor is invalid")
+            raise BadRequest("The cursor is invalid", code="invalid_cursor")
         return Position(segment=segment, key={str(k): str(v) for k, v in key.items()})
 
 

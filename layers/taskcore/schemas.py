@@ -7,15 +7,21 @@ documentation cannot drift from what the service accepts.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
+    PlainSerializer,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 
 from taskcore.domain.due import DueDateError, is_valid_timezone, parse_due
@@ -40,13 +46,6 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _title(value: str) -> str:
-    value = value.strip()
-    if not 1 <= len(value) <= 200:
-        raise ValueError("must be 1 to 200 characters after trimming")
-    return value
-
-
 def _due(value: str | None) -> str | None:
     if value is None:
         return None
@@ -56,30 +55,94 @@ def _due(value: str | None) -> str | None:
         raise ValueError(exc.message) from exc
 
 
+def _tag(value: str) -> str:
+    # Letters and digits of any script, "-" and "_" (DESIGN §3), compared and stored
+    # lower-case in one Unicode form, so "Café" and "cafe\u0301" are the same tag.
+    value = unicodedata.normalize("NFC", value).lower()
+    if not all(c.isalnum() or c in "-_" for c in value) or not 1 <= len(value) <= 32:
+        raise ValueError("must be 1 to 32 letters, digits, '-' or '_'")
+    return value
+
+
 def _tags(value: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for tag in value:
-        seen.setdefault(tag.lower(), None)
-    return list(seen)
+    return list(dict.fromkeys(value))  # unique, in the order given
 
 
-Email = Annotated[str, Field(max_length=400), AfterValidator(_email)]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
-LeadMinutes = Annotated[int, Field(ge=0, le=10080, strict=True)]
-Title = Annotated[str, Field(max_length=1000), AfterValidator(_title)]
-Description = Annotated[str, Field(max_length=10000)]
+# The JSON schemas below state what these types enforce: lengths, ranges, formats. Rules a
+# JSON schema cannot state (an IANA zone name, a calendar date, "letters of any script")
+# are in their descriptions, and refused with a message naming the field.
+_DUE_FORMATS = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}],
+}
+Email = Annotated[
+    str,
+    Field(
+        max_length=254,
+        description="An e-mail address (trimmed, compared case-insensitively)",
+        json_schema_extra={"format": "email", "examples": ["ann@example.com"]},
+    ),
+    AfterValidator(_email),
+]
+Password = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=256,
+        description="8 to 256 characters; every character counts",
+        examples=["correct horse battery"],
+    ),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    Field(description="A display name (trimmed)", examples=["Ann"]),
+]
+TimeZone = Annotated[
+    str,
+    Field(description="An IANA time zone name", examples=["Europe/Paris"]),
+    AfterValidator(_timezone),
+]
+LeadMinutes = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=10080,
+        strict=True,
+        description="Minutes before the due time for the due-soon notification",
+    ),
+]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(description="1 to 200 characters after trimming", examples=["Buy groceries"]),
+]
+Description = Annotated[str, Field(max_length=10000, examples=["Milk, eggs, bread"])]
 DueAt = Annotated[
     str | None,
     Field(
-        max_length=64,
-        description="RFC 3339 date-time with offset, or a date YYYY-MM-DD (all-day)",
+        description="An RFC 3339 date-time with offset (returned in UTC, Z), or a date "
+        "YYYY-MM-DD: all-day, due by the end of that day in the user's time zone; null "
+        "for none",
+        examples=["2026-03-29T09:00:00+02:00", "2026-03-29"],
     ),
+    WithJsonSchema({"anyOf": [*_DUE_FORMATS["anyOf"], {"type": "null"}]}),
     AfterValidator(_due),
 ]
-Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
-Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_tags)]
+Tag = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=32,
+        description="Letters and digits of any script, '-' and '_'; stored lower-case",
+        examples=["errands"],
+    ),
+    AfterValidator(_tag),
+]
+Tags = Annotated[
+    list[Tag],
+    Field(max_length=20, description="Up to 20 tags, unique", examples=[["errands", "home"]]),
+    AfterValidator(_tags),
+]
 PriorityName = Literal["low", "normal", "high"]
 
 
@@ -90,6 +153,19 @@ class _Strict(BaseModel):
 class RegisterRequest(_Strict):
     """Body of ``POST /v1/auth/register``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ann@example.com",
+                    "password": "correct horse battery",
+                    "name": "Ann",
+                    "timezone": "Europe/Paris",
+                }
+            ]
+        }
+    )
+
     email: Email
     password: Password
     name: Name = ""
@@ -99,6 +175,12 @@ class RegisterRequest(_Strict):
 class LoginRequest(_Strict):
     """Body of ``POST /v1/auth/login``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ann@example.com", "password": "correct horse battery"}]
+        }
+    )
+
     email: Email
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
@@ -106,11 +188,23 @@ class LoginRequest(_Strict):
 class RefreshRequest(_Strict):
     """Body of ``POST /v1/auth/refresh``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refresh_token": "01JQ5Z7A0B1C2D3E4F5G6H7J8K.fam.c2VjcmV0"}]
+        }
+    )
+
     refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
 
 
 class LogoutRequest(_Strict):
     """Body of ``POST /v1/auth/logout`` (optional)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refresh_token": "01JQ5Z7A0B1C2D3E4F5G6H7J8K.fam.c2VjcmV0"}]
+        }
+    )
 
     refresh_token: Annotated[str | None, Field(max_length=512)] = None
 
@@ -118,15 +212,26 @@ class LogoutRequest(_Strict):
 class ProfileUpdate(_Strict):
     """Body of ``PATCH /v1/me``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"timezone": "America/New_York", "reminder_lead_minutes": 30}]
+        }
+    )
+
     name: Name | None = None
     timezone: TimeZone | None = None
     reminder_lead_minutes: LeadMinutes | None = None
 
 
 class DeleteAccountRequest(_Strict):
-    """Body of ``DELETE /v1/me``: the password, asked again."""
+    """Body of ``DELETE /v1/me``: the password, asked again (without it, or with a wrong
+    one, the reply is 401 ``invalid_credentials``)."""
 
-    password: Password
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"password": "correct horse battery"}]}
+    )
+
+    password: Annotated[str, Field(max_length=256, description="The account's password")] = ""
 
 
 EmailedToken = Annotated[
@@ -181,9 +286,29 @@ class TaskCreate(_Strict):
     tags: Tags = []
     completed: Annotated[bool, Field(strict=True)] = False
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Buy groceries",
+                    "description": "Milk, eggs, bread",
+                    "due_at": "2026-03-29T18:00:00+02:00",
+                    "priority": "high",
+                    "tags": ["errands"],
+                }
+            ]
+        }
+    )
+
 
 class TaskUpdate(_Strict):
     """Body of ``PATCH /v1/tasks/{id}``: every field optional; ``due_at: null`` clears it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"title": "Buy groceries and flowers", "due_at": None, "completed": True}]
+        }
+    )
 
     title: Title | None = None
     description: Description | None = None
@@ -193,66 +318,167 @@ class TaskUpdate(_Strict):
     completed: Annotated[bool | None, Field(strict=True)] = None
 
 
+# Replies. Timestamps are RFC 3339 in UTC with milliseconds (taskcore.clock.format_instant).
+Instant = Annotated[
+    str,
+    Field(json_schema_extra={"format": "date-time"}, examples=["2026-03-01T12:00:00.000Z"]),
+]
+JsonDict = dict[str, JsonValue]
+TASK_ID_EXAMPLE = "01JQ5Z8R6X2M4T7V9B3N5P7Q9S"
+_TASK_EXAMPLE: JsonDict = {
+    "id": TASK_ID_EXAMPLE,
+    "title": "Buy groceries",
+    "description": "Milk, eggs, bread",
+    "due_at": "2026-03-29T16:00:00.000Z",
+    "all_day": False,
+    "priority": "high",
+    "tags": ["errands"],
+    "completed": False,
+    "completed_at": None,
+    "created_at": "2026-03-01T12:00:00.000Z",
+    "updated_at": "2026-03-01T12:00:00.000Z",
+    "version": 1,
+}
+_USER_EXAMPLE: JsonDict = {
+    "id": "01JQ5Z7A0B1C2D3E4F5G6H7J8K",
+    "email": "ann@example.com",
+    "name": "Ann",
+    "timezone": "Europe/Paris",
+    "reminder_lead_minutes": 60,
+    "created_at": "2026-03-01T11:58:00.000Z",
+}
+
+
 class User(BaseModel):
     """An account as the API returns it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_USER_EXAMPLE]})
+
     id: str
-    email: str
+    email: Annotated[str, Field(json_schema_extra={"format": "email"})]
     name: str
     timezone: str
     reminder_lead_minutes: int
     email_verified: bool = Field(
         description="Whether the owner confirmed the address with an e-mailed token"
     )
-    created_at: str
+    created_at: Instant
 
 
 class Session(BaseModel):
     """Reply of register, login and refresh."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user": _USER_EXAMPLE,
+                    "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2ln",
+                    "refresh_token": "01JQ5Z7A0B1C2D3E4F5G6H7J8K.fam.c2VjcmV0",
+                    "token_type": "Bearer",
+                    "expires_in": 900,
+                }
+            ]
+        }
+    )
+
     user: User
-    access_token: str
-    refresh_token: str
+    access_token: Annotated[str, Field(description="Send as 'Authorization: Bearer ...'")]
+    refresh_token: Annotated[str, Field(description="Spend at POST /v1/auth/refresh")]
     token_type: Literal["Bearer"]
-    expires_in: int
+    expires_in: Annotated[int, Field(description="Seconds the access token is valid")]
 
 
 class TaskOut(BaseModel):
     """A task as the API returns it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_TASK_EXAMPLE]})
+
     id: str
     title: str
     description: str
-    due_at: str | None
+    due_at: Annotated[
+        str | None,
+        Field(description="A date-time in UTC, or a date for an all-day task"),
+        WithJsonSchema({"anyOf": [*_DUE_FORMATS["anyOf"], {"type": "null"}]}),
+    ]
     all_day: bool
     priority: PriorityName
     tags: list[str]
     completed: bool
-    completed_at: str | None
-    created_at: str
-    updated_at: str
-    version: int
+    completed_at: Instant | None
+    created_at: Instant
+    updated_at: Instant
+    version: Annotated[int, Field(description="Increases by one on every change; the ETag")]
 
 
 class TaskPage(BaseModel):
     """Reply of ``GET /v1/tasks``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_TASK_EXAMPLE], "next_cursor": None}]}
+    )
+
     items: list[TaskOut]
-    next_cursor: str | None
+    next_cursor: Annotated[str | None, Field(description="null on the last page")]
+
+
+class FieldProblem(BaseModel):
+    """One invalid field of a request."""
+
+    field: Annotated[str, Field(examples=["title"])]
+    message: Annotated[str, Field(examples=["String should have at least 1 character"])]
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document. Branch on ``code``; ``detail`` is for people."""
 
-    type: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/v1/problems/validation_failed",
+                    "title": "Validation failed",
+                    "status": 422,
+                    "code": "validation_failed",
+                    "detail": "title: String should have at least 1 character",
+                    "request_id": "4f1c2a9e0b7d4e8f9a6b3c5d2e1f0a9b",
+                    "errors": [
+                        {"field": "title", "message": "String should have at least 1 character"}
+                    ],
+                }
+            ]
+        }
+    )
+
+    type: Annotated[
+        str,
+        Field(
+            json_schema_extra={"format": "uri-reference"},
+            description="/v1/problems/<code>: a page explaining the code",
+        ),
+    ]
     title: str
     status: int
-    detail: str
+    code: Annotated[
+        str,
+        Field(
+            pattern="^[a-z][a-z0-9_]*$",
+            description="The stable, machine-readable name of the problem; new codes may be "
+            "added, so treat an unknown one by its status. The codes are listed at /v1/docs.",
+            examples=["validation_failed", "token_expired"],
+        ),
+    ]
+    detail: Annotated[str | None, Field(description="What went wrong, for people")] = None
     request_id: str
-    errors: list[dict[str, str]] | None = None
+    errors: Annotated[
+        list[FieldProblem] | None, Field(description="Only for validation_failed (at most 20)")
+    ] = None
 
 
 M = TypeVar("M", bound=BaseModel)
+# Query parameters as the HTTP layer passes them: a list for those that may repeat.
+QueryParams = Mapping[str, str | list[str]]
 
 
 def validate(model: type[M], body: Any) -> M:
@@ -276,18 +502,77 @@ def _field_error(error: Any) -> FieldError:
     return FieldError(field, message)
 
 
-BoolText = Literal["true", "false"]
+def _query_bool(value: Any) -> Any:
+    # Query parameters are text: exactly "true" or "false" (not "1", "yes", "True").
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be true or false")
+
+
+# A boolean of a query string: documented as a boolean (that is how clients and
+# generators treat it), accepted only as the text true / false, and dumped back as that
+# text so that cursor fingerprints do not depend on Python's spelling.
+QueryBool = Annotated[
+    bool,
+    BeforeValidator(_query_bool),
+    PlainSerializer(lambda value: "true" if value else "false", return_type=str),
+    WithJsonSchema({"type": "boolean"}),
+]
 SortName = Literal["created_at", "-created_at", "due_at", "-due_at", "updated_at", "-updated_at"]
+SORT_NAMES: dict[str, str] = {
+    "created_at": "CREATED_AT",
+    "-created_at": "CREATED_AT_DESC",
+    "due_at": "DUE_AT",
+    "-due_at": "DUE_AT_DESC",
+    "updated_at": "UPDATED_AT",
+    "-updated_at": "UPDATED_AT_DESC",
+}
+# "+" in a query string means a space: an offset sent unencoded arrives as " 01:00".
+_UNENCODED_PLUS = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)? \d{2}:\d{2}$")
+
+
+def _bound(value: str | None) -> str | None:
+    if value == "":
+        raise ValueError("must be a date or an RFC 3339 date-time with offset")
+    if value is not None and _UNENCODED_PLUS.match(value):
+        raise ValueError(
+            "the offset's '+' arrived as a space: encode '+' as %2B in a URL "
+            "(e.g. 2026-03-01T00:00:00%2B01:00)"
+        )
+    return value
+
+
+DueBound = Annotated[
+    str | None,
+    Field(
+        description="A date (start or end of that day in the user's time zone) or an RFC "
+        "3339 date-time with offset; inclusive. Encode '+' as %2B.",
+        examples=["2026-03-01", "2026-03-01T00:00:00Z"],
+    ),
+    WithJsonSchema({"anyOf": _DUE_FORMATS["anyOf"]}),
+    AfterValidator(_bound),
+]
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _sorted_tags(value: list[str] | None) -> list[str] | None:
+    # A set of tags: the order they were given in does not change the query (or its cursor).
+    return sorted(set(value)) if value else None
 
 
 class ListParams(_Strict):
     """Query parameters of ``GET /v1/tasks``."""
 
-    completed: BoolText | None = None
-    due_from: Annotated[str | None, Field(max_length=64)] = None
-    due_until: Annotated[str | None, Field(max_length=64)] = None
-    overdue: BoolText | None = None
-    has_due: BoolText | None = None
+    completed: Annotated[QueryBool | None, Field(description="Completed or open only")] = None
+    due_from: DueBound = None
+    due_until: DueBound = None
+    overdue: Annotated[QueryBool | None, Field(description="true: open and past due now")] = None
+    has_due: Annotated[QueryBool | None, Field(description="With or without a due date")] = None
     q: Annotated[
         str | None,
         Field(
@@ -303,16 +588,42 @@ class ListParams(_Strict):
                 "a long description past that point are not, unless they begin like an "
                 "earlier word."
             ),
+            examples=["groc"],
         ),
     ] = None
-    tag: Tag | None = None
+    tag: Annotated[
+        list[Tag] | None,
+        Field(
+            max_length=20,
+            description="Repeat for several tags: every given tag must be present",
+        ),
+        BeforeValidator(_listed),
+        AfterValidator(_sorted_tags),
+    ] = None
     priority: PriorityName | None = None
-    sort: SortName = "-created_at"
-    limit: Annotated[int, Field(ge=1, le=100)] = 25
-    cursor: Annotated[str | None, Field(max_length=2048)] = None
+    sort: Annotated[
+        SortName,
+        Field(
+            description="Order: a field, '-' first for descending; tasks without a due "
+            "date come last for due_at",
+        ),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": list(SORT_NAMES),
+                "x-enum-varnames": list(SORT_NAMES.values()),
+                "default": "-created_at",
+            }
+        ),
+    ] = "-created_at"
+    limit: Annotated[int, Field(ge=1, le=100, description="Page size")] = 25
+    cursor: Annotated[
+        str | None,
+        Field(max_length=2048, description="next_cursor of the previous page (same query)"),
+    ] = None
 
 
-def validate_query(model: type[M], params: dict[str, str]) -> M:
+def validate_query(model: type[M], params: QueryParams) -> M:
     """Validate query parameters; failures are :class:`BadRequest` (400), per the contract."""
     try:
         return model.model_validate(params)
@@ -328,8 +639,11 @@ def validate_query(model: type[M], params: dict[str, str]) -> M:
 class SyncParams(_Strict):
     """Query parameters of ``GET /v1/sync``."""
 
-    since: Annotated[str | None, Field(max_length=1024)] = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    since: Annotated[
+        str | None,
+        Field(max_length=1024, description="next_since of the previous call; none: from the start"),
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=500, description="Changes per reply")] = 100
 
 
 class Tombstone(BaseModel):
@@ -337,11 +651,30 @@ class Tombstone(BaseModel):
 
     id: str
     deleted: Literal[True]
-    deleted_at: str
+    deleted_at: Instant
 
 
 class SyncPage(BaseModel):
     """Reply of ``GET /v1/sync``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "changes": [
+                        _TASK_EXAMPLE,
+                        {
+                            "id": "01JQ5Z9C3D4E5F6G7H8J9K0M1N",
+                            "deleted": True,
+                            "deleted_at": "2026-03-02T08:00:00.000Z",
+                        },
+                    ],
+                    "next_since": "eyJzIjoxMn0.c2ln",
+                    "has_more": False,
+                }
+            ]
+        }
+    )
 
     changes: list[TaskOut | Tombstone]
     next_since: str
@@ -351,25 +684,48 @@ class SyncPage(BaseModel):
 class NotificationParams(_Strict):
     """Query parameters of ``GET /v1/notifications``."""
 
-    unread: BoolText | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 25
-    cursor: Annotated[str | None, Field(max_length=2048)] = None
+    unread: Annotated[QueryBool | None, Field(description="Unread ones only")] = None
+    limit: Annotated[int, Field(ge=1, le=100, description="Page size")] = 25
+    cursor: Annotated[
+        str | None, Field(max_length=2048, description="next_cursor of the previous page")
+    ] = None
+
+
+_NOTIFICATION_EXAMPLE: JsonDict = {
+    "id": "01JQ5ZB0C1D2E3F4G5H6J7K8M9",
+    "type": "due_soon",
+    "task_id": TASK_ID_EXAMPLE,
+    "task_title": "Buy groceries",
+    "due_at": "2026-03-29T16:00:00.000Z",
+    "created_at": "2026-03-29T15:00:00.000Z",
+    "read": False,
+}
 
 
 class Notification(BaseModel):
     """A due-date notification."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_NOTIFICATION_EXAMPLE]})
+
     id: str
     type: Literal["due_soon", "overdue"]
     task_id: str
     task_title: str
-    due_at: str
-    created_at: str
+    due_at: Annotated[
+        str,
+        Field(description="The due date the notification is about"),
+        WithJsonSchema({"anyOf": _DUE_FORMATS["anyOf"]}),
+    ]
+    created_at: Instant
     read: bool
 
 
 class NotificationPageOut(BaseModel):
     """Reply of ``GET /v1/notifications``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_NOTIFICATION_EXAMPLE], "next_cursor": None}]}
+    )
 
     items: list[Notification]
     next_cursor: str | None

@@ -94,6 +94,16 @@ def jwt_secret(cfg: StackConfig, run_dir: Path) -> str:
         raise StackError(f"cannot read or make the signing key: {error}") from error
 
 
+def app_setting(cfg: StackConfig, name: str) -> str:
+    """The value of variable ``name`` that :func:`environment` gives the app processes
+    (for nginx, which must agree with them, e.g. on ``CORS_ALLOWED_ORIGINS``)."""
+    if name in cfg.extra_env:
+        return cfg.extra_env[name]
+    if name in os.environ and not _SCRUBBED_ENV.match(name):
+        return os.environ[name]
+    return cfg.env_defaults.get(name, "")
+
+
 def environment(cfg: StackConfig, run_dir: Path) -> dict[str, str]:
     """The environment of every app process, the scheduler and the table setup."""
     env = {k: v for k, v in os.environ.items() if not _SCRUBBED_ENV.match(k)}

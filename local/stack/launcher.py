@@ -30,6 +30,7 @@ class Stack:
             worker_ports=self.config.worker_ports,
             log_dir=self.log_dir,
             nginx_dir=self.run_dir / "nginx",
+            cors_allowed_origins=commands.app_setting(self.config, "CORS_ALLOWED_ORIGINS"),
         )
         self.state_file = self.run_dir / state.STATE_FILE
         self.children: dict[str, Child] = {}

@@ -12,6 +12,8 @@ from .config import LOCALHOST, NGINX_TEMPLATE, UPSTREAM_HEALTH, StackError
 
 # nginx's own variables are lower-case, so only these are template placeholders.
 _PLACEHOLDER = re.compile(r"\$\{(LB_[A-Z_]+)\}")
+# What a list of origins may hold: it is put into a quoted string of the configuration.
+_ORIGINS = re.compile(r"[A-Za-z0-9.:/,\[\] -]*")
 
 
 def render_template(template: str, values: dict[str, str]) -> str:
@@ -38,6 +40,7 @@ class NginxSite:
     worker_ports: tuple[int, ...]
     log_dir: Path
     nginx_dir: Path  # the prefix: configuration, pid file, temp files
+    cors_allowed_origins: str = ""  # the app's CORS_ALLOWED_ORIGINS
 
     @property
     def conf(self) -> Path:
@@ -56,7 +59,12 @@ class NginxSite:
             "LB_ERROR_LOG": str(self.log_dir / "nginx-error.log"),
             "LB_PID_FILE": str(self.nginx_dir / "nginx.pid"),
             "LB_TEMP_DIR": str(self.nginx_dir / "tmp"),
+            "LB_CORS_ALLOWED_ORIGINS": self.cors_allowed_origins,
         }
+        if not _ORIGINS.fullmatch(self.cors_allowed_origins):
+            raise StackError(
+                f"CORS_ALLOWED_ORIGINS is not a list of origins: {self.cors_allowed_origins!r}"
+            )
         return render_template(NGINX_TEMPLATE.read_text(), values)
 
     def write(self) -> None:

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_PERSISTS = "--state-file" in (ROOT / "local" / "dynamodb_emulator.py").read_text()
 NO_PERSISTENCE = "local/dynamodb_emulator.py has no --state-file yet: nothing can persist"
 
+CORS_ORIGINS = "https://app.example,http://localhost:5173"
+
 __all__ = ["local_stack"]
 
 
@@ -54,7 +56,8 @@ def make_stack(
         run_dir=run_dir,
         persist=persist,
         scheduler_interval=60.0,
-        extra_env={"BCRYPT_COST": "4"},
+        # Browser origins the CORS tests use; no other test sends an Origin.
+        extra_env={"BCRYPT_COST": "4", "CORS_ALLOWED_ORIGINS": CORS_ORIGINS},
     )
     return local_stack.Stack(config)
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.problem_docs import PROBLEMS
+
 pytestmark = pytest.mark.e2e
 
 HOST = b"Host: localhost\r\nConnection: close\r\n"
@@ -39,12 +41,16 @@ def _raw(port: int, data: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(status_line.split()[1]), headers, body
 
 
-def _assert_problem(reply: tuple[int, dict[str, str], bytes], status: int) -> dict[str, Any]:
+def _assert_problem(
+    reply: tuple[int, dict[str, str], bytes], status: int, code: str | None = None
+) -> dict[str, Any]:
     got, headers, body = reply
     assert got == status, (got, body[:300])
     assert headers.get("content-type") == "application/problem+json", (headers, body[:300])
     doc: dict[str, Any] = json.loads(body)
-    assert doc["status"] == status and doc["title"] and doc["type"] == "about:blank"
+    assert doc["status"] == status and doc["title"]
+    assert doc["code"] == (code or doc["code"]) and status in PROBLEMS[doc["code"]].statuses
+    assert doc["type"] == f"/v1/problems/{doc['code']}"
     assert doc["request_id"] == headers.get("x-request-id"), (doc, headers)
     # The request id is random hex, which may spell a limit ("4094") by chance.
     assert not INTERNALS.search(body.decode().replace(doc["request_id"], "")), body
@@ -56,32 +62,42 @@ def _assert_problem(reply: tuple[int, dict[str, str], bytes], status: int) -> di
 
 # What nginx answers itself, before any worker is involved.
 NGINX_ERRORS = {
-    "malformed request line": (b"GARBAGE\r\n\r\n", 400),
-    "request line with extra fields": (b"GET / HTTP/1.1 extra\r\n" + HOST + b"\r\n", 400),
+    "malformed request line": (b"GARBAGE\r\n\r\n", 400, "malformed_request"),
+    "request line with extra fields": (
+        b"GET / HTTP/1.1 extra\r\n" + HOST + b"\r\n",
+        400,
+        "malformed_request",
+    ),
     "invalid Content-Length": (
         b"POST /v1/tasks HTTP/1.1\r\n" + HOST + b"Content-Length: abc\r\n\r\n",
         400,
+        "malformed_request",
     ),
     "URL over nginx's buffers": (
         b"GET /v1/" + b"a" * 9000 + b" HTTP/1.1\r\n" + HOST + b"\r\n",
         414,
+        "payload_too_large",
     ),
     "header over nginx's buffers": (
         b"GET /v1/health HTTP/1.1\r\n" + HOST + b"X-Big: " + b"a" * 9000 + b"\r\n\r\n",
         431,
+        "payload_too_large",
     ),
     "unknown transfer coding": (
         b"POST /v1/tasks HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: gzip\r\n\r\n",
         501,
+        "malformed_request",
     ),
-    "TRACE": (b"TRACE /v1/health HTTP/1.1\r\n" + HOST + b"\r\n", 405),
+    "TRACE": (b"TRACE /v1/health HTTP/1.1\r\n" + HOST + b"\r\n", 405, "method_not_allowed"),
     "body over 64 KiB": (
         b"POST /v1/tasks HTTP/1.1\r\n" + HOST + b"Content-Length: 70000\r\n\r\n" + b"x" * 70000,
         413,
+        "payload_too_large",
     ),
     "nginx's own error pages are not reachable": (
         b"GET /_problems/bad_request HTTP/1.1\r\n" + HOST + b"\r\n",
         404,
+        "not_found",
     ),
 }
 
@@ -90,6 +106,7 @@ GUNICORN_ERRORS = {
     "URL over gunicorn's request-line limit": (
         b"GET /v1/" + b"a" * 5000 + b" HTTP/1.1\r\n" + HOST + b"\r\n",
         414,
+        "payload_too_large",
     ),
     "more headers than gunicorn takes": (
         b"GET /v1/health HTTP/1.1\r\n"
@@ -97,37 +114,38 @@ GUNICORN_ERRORS = {
         + b"".join(b"X-H%d: 1\r\n" % i for i in range(120))
         + b"\r\n",
         431,
+        "payload_too_large",
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(NGINX_ERRORS))
 def test_nginx_errors_are_problem_documents(stack: Any, case: str) -> None:
-    request, status = NGINX_ERRORS[case]
-    _assert_problem(_raw(_port(stack.url), request), status)
+    request, status, code = NGINX_ERRORS[case]
+    _assert_problem(_raw(_port(stack.url), request), status, code)
 
 
 @pytest.mark.parametrize("case", sorted(GUNICORN_ERRORS))
 def test_gunicorn_errors_through_nginx_are_problem_documents(stack: Any, case: str) -> None:
-    request, status = GUNICORN_ERRORS[case]
-    _assert_problem(_raw(_port(stack.url), request), status)
+    request, status, code = GUNICORN_ERRORS[case]
+    _assert_problem(_raw(_port(stack.url), request), status, code)
 
 
 @pytest.mark.parametrize(
-    ("request_bytes", "status"),
+    ("request_bytes", "status", "code"),
     [
-        (b"GARBAGE\r\n\r\n", 400),
-        (b"GET /v1/health HTTP/9.9\r\n" + HOST + b"\r\n", 400),
-        *GUNICORN_ERRORS.values(),
+        (b"GARBAGE\r\n\r\n", 400, "malformed_request"),
+        (b"GET /v1/health HTTP/9.9\r\n" + HOST + b"\r\n", 400, "malformed_request"),
+        *(GUNICORN_ERRORS[case] for case in sorted(GUNICORN_ERRORS)),
     ],
     ids=["malformed line", "bad version", *sorted(GUNICORN_ERRORS)],
 )
 def test_gunicorn_errors_are_problem_documents(
-    stack: Any, request_bytes: bytes, status: int
+    stack: Any, request_bytes: bytes, status: int, code: str
 ) -> None:
     # Straight to a worker, as the container image serves (gunicorn on port 3000).
     port = stack.config.worker_ports[0]
-    doc = _assert_problem(_raw(port, request_bytes), status)
+    doc = _assert_problem(_raw(port, request_bytes), status, code)
     assert doc["detail"] and "4094" not in doc["detail"]
 
 
@@ -137,7 +155,7 @@ def test_an_app_error_keeps_its_own_request_id_and_detail(stack: Any) -> None:
         + HOST
         + b"X-Request-Id: given-id-1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}"
     )
-    doc = _assert_problem(_raw(_port(stack.url), request), 415)
+    doc = _assert_problem(_raw(_port(stack.url), request), 415, "unsupported_media_type")
     assert doc["request_id"] == "given-id-1"
 
 

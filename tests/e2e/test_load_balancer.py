@@ -32,7 +32,7 @@ def _assert_problem(reply: Any, status: int) -> dict[str, Any]:
     assert reply.header("Content-Type") == "application/problem+json"
     problem: dict[str, Any] = reply.json
     assert problem["status"] == status
-    assert problem["type"] == "about:blank"
+    assert problem["type"] == f"/v1/problems/{problem['code']}"
     assert problem["title"]
     assert problem["request_id"] == reply.header("X-Request-Id")
     return problem

@@ -81,6 +81,25 @@ def test_parameters_are_pinned_to_the_stage(packaged: dict[str, Path], stage: st
     assert parameters["TablePrefix"]["AllowedValues"] == [f"taskapp-{stage}-"]
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_preflights_and_unknown_methods_reach_the_app(
+    packaged: dict[str, Path], stage: str
+) -> None:
+    """CORS for a list of origins needs the preflight answered by the app (a MOCK
+    integration states one origin), and a method a path lacks must be the app's 405."""
+    api = load(packaged[stage])["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert api["paths"]
+    for path, methods in api["paths"].items():
+        assert {"options", "get", "post", "put", "patch", "delete", "head"} <= methods.keys(), path
+        for method, operation in methods.items():
+            assert operation["x-amazon-apigateway-integration"]["type"] == "aws_proxy", (
+                path,
+                method,
+            )
+    responses = api["x-amazon-apigateway-gateway-responses"]
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+
+
 def test_the_deployment_package_holds_the_handlers_not_the_core(
     packaged: dict[str, Path],
 ) -> None:

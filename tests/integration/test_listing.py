@@ -216,3 +216,34 @@ def test_all_day_tasks_follow_the_users_time_zone(api, clock) -> None:
     la = api.token(timezone="America/Los_Angeles")
     api.create(la, due_at="2026-03-01")
     assert api.request("GET", "/v1/tasks?overdue=true", token=la).json["items"] == []
+
+
+def test_a_repeated_tag_means_every_one_of_them(api) -> None:
+    token = api.token()
+    api.create(token, title="both", tags=["Home", "errands"])
+    api.create(token, title="home only", tags=["home"])
+    api.create(token, title="unicode", tags=["Straße", "仕事"])
+
+    def titles(query: str) -> set[str]:
+        reply = api.request("GET", f"/v1/tasks?{query}", token=token)
+        assert reply.status == 200, reply.json
+        return {t["title"] for t in reply.json["items"]}
+
+    assert titles("tag=home") == {"both", "home only"}
+    assert titles("tag=home&tag=errands") == {"both"}
+    assert titles("tag=errands&tag=HOME&limit=5") == {"both"}
+    assert titles("tag=home&tag=nothing") == set()
+    assert titles("tag=stra%C3%9Fe&tag=%E4%BB%95%E4%BA%8B") == {"unicode"}
+    # The cursor is bound to the set of tags, not to their order.
+    first = api.request("GET", "/v1/tasks?tag=home&tag=errands&limit=1", token=token).json
+    assert first["next_cursor"] is None
+
+
+def test_an_offset_plus_must_be_encoded(api) -> None:
+    token = api.token()
+    api.create(token, title="due", due_at="2026-03-01T10:00:00+01:00")
+    bare = api.request("GET", "/v1/tasks?due_from=2026-03-01T00:00:00+01:00", token=token)
+    assert bare.status == 400 and bare.json["code"] == "invalid_query"
+    assert "%2B" in bare.json["detail"]
+    encoded = api.request("GET", "/v1/tasks?due_from=2026-03-01T00:00:00%2B01:00", token=token)
+    assert encoded.status == 200 and [t["title"] for t in encoded.json["items"]] == ["due"]

@@ -13,7 +13,14 @@ def test_openapi_document_is_valid_and_complete(api) -> None:
     spec = reply.json
     assert spec["openapi"].startswith("3.1")
     validate(spec)
-    served = {(method.lower(), path) for path, methods in app.routes.items() for method in methods}
+    from chalicelib.fallbacks import FALLBACK_VIEWS
+
+    served = {
+        (method.lower(), path)
+        for path, methods in app.routes.items()
+        for method, entry in methods.items()
+        if entry.view_name not in FALLBACK_VIEWS  # preflight and 405: not operations
+    }
     documented = {(method, path) for path, ops in spec["paths"].items() for method in ops}
     assert served == documented
 
@@ -31,3 +38,58 @@ def test_request_schemas_are_the_validation_schemas(api) -> None:
         "tags",
         "completed",
     }
+
+
+def _operations(spec: dict) -> list[tuple[str, str, dict]]:
+    return [(m, p, op) for p, ops in spec["paths"].items() for m, op in ops.items()]
+
+
+def test_every_operation_is_documented_for_people_and_generators(api) -> None:
+    import re
+
+    spec = api.request("GET", "/v1/openapi.json").json
+    ids = [op["operationId"] for _, _, op in _operations(spec)]
+    assert len(ids) == len(set(ids))
+    verbs = ("get", "list", "create", "update", "delete", "complete", "reopen", "log", "refresh",
+             "register", "sync", "mark")  # fmt: skip
+    for method, path, op in _operations(spec):
+        assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", op["operationId"]), op["operationId"]
+        assert op["operationId"].startswith(verbs), op["operationId"]
+        assert op["summary"] and op["description"] and op["tags"], (method, path)
+        examples = [p.get("example") for p in op.get("parameters", [])]
+        for content in [op.get("requestBody", {}).get("content", {})] + [
+            r.get("content", {}) for r in op["responses"].values()
+        ]:
+            examples += [media.get("example") for media in content.values()]
+        assert any(e is not None for e in examples), (method, path)
+
+
+def test_the_document_states_types_and_formats(api) -> None:
+    spec = api.request("GET", "/v1/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    create = schemas["TaskCreate"]["properties"]
+    assert create["title"]["maxLength"] == 200 and create["title"]["minLength"] == 1
+    assert create["tags"]["maxItems"] == 20 and create["tags"]["items"]["maxLength"] == 32
+    assert {o.get("format") for o in create["due_at"]["anyOf"]} == {"date-time", "date", None}
+    assert schemas["RegisterRequest"]["properties"]["email"]["maxLength"] == 254
+    assert schemas["TaskOut"]["properties"]["created_at"]["format"] == "date-time"
+    assert "code" in schemas["Problem"]["required"]
+    parameters = {p["name"]: p for p in spec["paths"]["/v1/tasks"]["get"]["parameters"]}
+    for flag in ("completed", "overdue", "has_due"):
+        assert parameters[flag]["schema"] == {"type": "boolean"}
+    assert parameters["tag"]["schema"]["type"] == "array" and parameters["tag"]["explode"]
+    sort = parameters["sort"]["schema"]
+    assert len(sort["x-enum-varnames"]) == len(sort["enum"])
+    assert "CREATED_AT_DESC" in sort["x-enum-varnames"]
+
+
+def test_problem_types_resolve_to_pages(api) -> None:
+    from chalicelib.problem_docs import PROBLEMS
+
+    for code in PROBLEMS:
+        page = api.request("GET", f"/v1/problems/{code}")
+        assert page.status == 200 and code in page.body.decode()
+        assert page.header("Content-Type").startswith("text/html")
+        assert "default-src 'none'" in page.header("Content-Security-Policy")
+    missing = api.request("GET", "/v1/problems/no_such_code").json
+    assert missing["code"] == "not_found"

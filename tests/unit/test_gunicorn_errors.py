@@ -47,21 +47,24 @@ def _reply(exc: BaseException, worker_class: type = gunicorn_errors.ProblemSyncW
 
 
 @pytest.mark.parametrize(
-    ("exc", "status"),
+    ("exc", "status", "code"),
     [
-        (InvalidRequestLine("GARBAGE"), 400),
-        (LimitRequestLine(6000, 4094), 414),
-        (LimitRequestHeaders("limit request headers fields"), 431),
-        (UnsupportedTransferCoding("gzip"), 501),
-        (RuntimeError("boom in the app"), 500),
+        (InvalidRequestLine("GARBAGE"), 400, "malformed_request"),
+        (LimitRequestLine(6000, 4094), 414, "payload_too_large"),
+        (LimitRequestHeaders("limit request headers fields"), 431, "payload_too_large"),
+        (UnsupportedTransferCoding("gzip"), 501, "malformed_request"),
+        (RuntimeError("boom in the app"), 500, "internal"),
     ],
 )
-def test_errors_are_problem_documents_without_internals(exc: BaseException, status: int) -> None:
+def test_errors_are_problem_documents_without_internals(
+    exc: BaseException, status: int, code: str
+) -> None:
     for worker_class in (gunicorn_errors.ProblemSyncWorker, gunicorn_errors.ProblemThreadWorker):
         head, doc, text = _reply(exc, worker_class)
         assert head.startswith(f"HTTP/1.1 {status} ")
         assert "Content-Type: application/problem+json" in head
         assert doc["status"] == status and doc["title"] and doc["request_id"]
+        assert doc["code"] == code and doc["type"] == f"/v1/problems/{code}"
         assert f"X-Request-Id: {doc['request_id']}" in head
         for internal in ("gunicorn", "4094", "6000", "GARBAGE", "gzip", "boom", "<html"):
             assert internal not in text and internal not in head
@@ -74,3 +77,19 @@ def test_worker_classes_are_selected_and_loadable(monkeypatch: pytest.MonkeyPatc
     chosen = runpy.run_path(str(CONF))["worker_class"]
     assert chosen == "gunicorn_errors.ProblemThreadWorker"
     assert util.load_class(chosen) is gunicorn_errors.ProblemThreadWorker
+
+
+def test_an_allowed_origin_can_read_gunicorns_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import cors
+
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://app.example")
+    cors.allowed_origins.cache_clear()
+    try:
+        allowed = gunicorn_errors.problem_reply(431, "rid", "https://app.example").decode()
+        other = gunicorn_errors.problem_reply(431, "rid", "https://evil.example").decode()
+    finally:
+        monkeypatch.delenv("CORS_ALLOWED_ORIGINS")
+        cors.allowed_origins.cache_clear()
+    assert "Access-Control-Allow-Origin: https://app.example\r\n" in allowed
+    assert "Vary: Origin\r\n" in allowed
+    assert "Access-Control-" not in other

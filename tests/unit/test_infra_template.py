@@ -238,6 +238,7 @@ def test_the_alarms_read_the_metrics_the_app_and_aws_publish(
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_stage_configures_the_core(config: dict[str, Any], stage: str) -> None:
     env = package.stage_environment(config, stage)
+    assert "CORS_ALLOWED_ORIGINS" in env  # the app's and its gateway responses' list
     assert env["TASKAPP_STAGE"] == stage
     assert env["TABLE_PREFIX"] == f"taskapp-{stage}-"
     assert env["JWT_SECRET_PARAMETER"] == f"/taskapp/{stage}/jwt-secret"
@@ -275,6 +276,10 @@ def chalice_like(template: Template) -> Template:
         "Type": "AWS::Serverless::Function",
         "Properties": {"Role": PLACEHOLDER, "Runtime": "python3.11"},
     }
+    template["Resources"]["RestAPI"] = {
+        "Type": "AWS::Serverless::Api",
+        "Properties": {"DefinitionBody": {"swagger": "2.0", "paths": {}}},
+    }
     return template
 
 
@@ -297,6 +302,45 @@ def test_finalise_gives_every_function_the_role_and_pins_the_stage(template: Tem
     # The SES permission names exactly the stage's sender identity and address.
     assert parameters["MailSenderIdentity"]["AllowedValues"] == ["mail.example.org"]
     assert parameters["MailSenderAddress"]["AllowedValues"] == ["tasks@mail.example.org"]
+
+
+@pytest.mark.parametrize(
+    ("origins", "allow_origin"),
+    [
+        ("", None),
+        ("https://app.example", "'https://app.example'"),
+        ("https://a.example, https://b.example", "method.request.header.Origin"),
+    ],
+)
+def test_gateway_responses_are_problem_documents_with_the_stages_cors(
+    template: Template, origins: str, allow_origin: str | None
+) -> None:
+    from chalicelib.problem_docs import PROBLEMS, problem_document
+
+    env = {"TASKAPP_STAGE": "dev", "TABLE_PREFIX": "d-", "JWT_SECRET_PARAMETER": "/x"}
+    finalised = chalice_like(template)
+    package.finalise(
+        finalised, role_placeholder=PLACEHOLDER, env={**env, "CORS_ALLOWED_ORIGINS": origins}
+    )
+    body = finalised["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    # An unknown path (API Gateway's "Missing Authentication Token") is our 404.
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED", "INTEGRATION_TIMEOUT"} <= responses.keys()
+    for kind, response in responses.items():
+        status = int(response["statusCode"])
+        (text,) = response["responseTemplates"].values()
+        doc = json.loads(text)
+        assert doc == problem_document(
+            status, doc["detail"], "$context.requestId", code=doc["code"]
+        )
+        assert status in PROBLEMS[doc["code"]].statuses, kind
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        assert headers.get("gatewayresponse.header.Access-Control-Allow-Origin") == allow_origin
+        assert ("gatewayresponse.header.Vary" in headers) == (allow_origin is not None)
+        if status in (429, 503, 504):
+            assert headers["gatewayresponse.header.Retry-After"] == "'1'"
 
 
 def test_finalise_refuses_a_function_with_another_role(template: Template) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import local.stack as stack
 import pytest
+from local.stack.nginx import NginxSite
+
+from chalicelib.problem_docs import PROBLEMS, problem_document
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = (ROOT / "local" / "nginx.conf").read_text()
@@ -63,8 +67,11 @@ def test_limits_answer_with_problem_documents() -> None:
             1
         ) and "default_type application/problem+json;" in block.group(1)
         (body,) = re.findall(rf"return {answered} '([^']+)';", block.group(1))
-        assert '"type":"about:blank"' in body and f'"status":{answered}' in body
-        assert '"request_id":"$req_id"' in body and "nginx" not in body
+        doc = json.loads(body)
+        # Exactly what the app would answer for this code and status (problem_docs).
+        assert doc == problem_document(int(answered), doc["detail"], "$req_id", code=doc["code"])
+        assert int(answered) in PROBLEMS[doc["code"]].statuses
+        assert "nginx" not in body
 
 
 def test_request_id_and_security_headers() -> None:
@@ -84,6 +91,27 @@ def test_request_id_and_security_headers() -> None:
     # add_header inside a location would silently drop every server-level header.
     for block in re.findall(r"location [^{]+\{([^}]*)\}", DIRECTIVES):
         assert "add_header" not in block
+
+
+def test_cors_headers_follow_the_apps_list_on_nginxs_own_answers() -> None:
+    # Only where the app's reply carries none (nginx's own errors), and only for an
+    # origin of the same list the app reads (LB_CORS_ALLOWED_ORIGINS).
+    assert '"" $lb_cors_allowed;' in DIRECTIVES
+    assert ",${LB_CORS_ALLOWED_ORIGINS},|$http_origin" in DIRECTIVES
+    for header, variable in (
+        ("Access-Control-Allow-Origin", "lb_cors_origin"),
+        ("Access-Control-Expose-Headers", "lb_cors_expose"),
+        ("Vary", "lb_cors_vary"),
+    ):
+        assert _directive(rf"^\s*add_header\s+{header}\s+\${variable}\s+always;"), header
+
+
+def test_render_refuses_origins_that_would_break_the_configuration(tmp_path: Path) -> None:
+    site = NginxSite(
+        port=1, worker_ports=(2,), log_dir=tmp_path, nginx_dir=tmp_path, cors_allowed_origins='a";'
+    )
+    with pytest.raises(stack.StackError, match="CORS_ALLOWED_ORIGINS"):
+        site.render()
 
 
 def test_json_access_log() -> None:

@@ -139,3 +139,34 @@ def test_a_jwt_key_rotation_keeps_sessions_and_sync_points() -> None:
     # Cursors and sync tokens never depended on the JWT keys.
     sealed = CursorCodec(old.cursor_key).seal("sync", {"s": 1})
     assert CursorCodec(done.cursor_key).unseal("sync", sealed) == {"s": 1}
+
+
+def test_tags_take_letters_and_digits_of_any_script() -> None:
+    created = validate(TaskCreate, {"title": "t", "tags": ["Café", "cafe\u0301", "仕事", "x_1-y"]})
+    # One Unicode form, lower case, unique: the decomposed "café" is the same tag.
+    assert created.tags == ["café", "仕事", "x_1-y"]
+    for bad in ("a b", "a.b", "emoji😀", "", "a" * 33):
+        with pytest.raises(ValidationFailed):
+            validate(TaskCreate, {"title": "t", "tags": [bad]})
+
+
+def test_query_booleans_are_the_text_true_or_false() -> None:
+    assert validate_query(ListParams, {"completed": "true", "has_due": "false"}).completed is True
+    for bad in ("True", "1", "yes", ""):
+        with pytest.raises(BadRequest):
+            validate_query(ListParams, {"overdue": bad})
+
+
+def test_repeated_tags_are_one_set_whatever_their_order() -> None:
+    one = validate_query(ListParams, {"tag": ["Home", "errands"]})
+    other = validate_query(ListParams, {"tag": ["errands", "home", "home"]})
+    assert one.tag == other.tag == ["errands", "home"]
+    assert one.model_dump() == other.model_dump()  # so their cursors are interchangeable
+
+
+def test_an_unencoded_plus_in_an_offset_says_how_to_send_it() -> None:
+    with pytest.raises(BadRequest) as caught:
+        validate_query(ListParams, {"due_from": "2026-03-01T00:00:00 01:00"})
+    assert caught.value.code == "invalid_query" and "%2B" in caught.value.detail
+    encoded = validate_query(ListParams, {"due_from": "2026-03-01T00:00:00+01:00"})
+    assert encoded.due_from == "2026-03-01T00:00:00+01:00"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from fakes import new_user, register
-from taskcore.errors import Conflict, DependencyUnavailable, RateLimited, Unauthorized
+from taskcore.errors import (
+    Conflict,
+    DependencyUnavailable,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
 from taskcore.services import accounts, reminders
 from taskcore.services import tasks as task_service
 
@@ -198,13 +204,15 @@ def test_logout_with_the_refresh_token_alone(deps, clock) -> None:
 def test_delete_account_needs_the_password(deps) -> None:
     session = register(deps, email="kim@example.com")
     claims = _claims(deps, session)
-    for body in (None, {}, {"password": "wrong password"}, {"password": 12345678}):
+    for body in (None, {}, {"password": "wrong password"}):
         with pytest.raises(Unauthorized):
             accounts.delete_account(deps, claims, body)
+    with pytest.raises(ValidationFailed):  # as the document says: a string
+        accounts.delete_account(deps, claims, {"password": 12345678})
     assert deps.users.stored(claims.user_id) is not None
     _claims(deps, session)
-    # Guesses count against the account's login limit (4 so far, 10 allowed).
-    for _ in range(6):
+    # Guesses count against the account's login limit (3 so far, 10 allowed).
+    for _ in range(7):
         with pytest.raises(Unauthorized):
             accounts.delete_account(deps, claims, {"password": "wrong password"})
     with pytest.raises(RateLimited):

@@ -276,7 +276,8 @@ def test_unknown_path_is_problem_404(app: Any) -> None:
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.headers["x-request-id"] == "req-123"
     problem = reply.json()
-    assert problem["type"] == "about:blank"
+    assert problem["type"] == "/v1/problems/not_found"
+    assert problem["code"] == "not_found"
     assert problem["title"] == "Not found"
     assert problem["status"] == 404
     assert problem["detail"]
@@ -290,6 +291,7 @@ def test_wrong_method_is_problem_405(app: Any) -> None:
     assert reply.headers["allow"] == "DELETE, GET"
     problem = reply.json()
     assert problem["status"] == 405
+    assert problem["code"] == "method_not_allowed"
     assert problem["title"] == "Method not allowed"
     # Without a usable client id the generated one is reported.
     assert problem["request_id"] == reply.headers["x-request-id"]
@@ -317,6 +319,26 @@ def test_oversized_body_is_problem_413(app: Any, monkeypatch: pytest.MonkeyPatch
     )
     assert reply.status_code == 413
     assert reply.json()["status"] == 413
+    assert reply.json()["code"] == "payload_too_large"
+
+
+def test_gateway_answers_carry_the_apps_cors_headers(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import cors
+
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://app.example")
+    cors.allowed_origins.cache_clear()
+    try:
+        allowed = call(app, "GET", "/nope", headers={"Origin": "https://app.example"})
+        other = call(app, "GET", "/nope", headers={"Origin": "https://evil.example"})
+    finally:
+        monkeypatch.delenv("CORS_ALLOWED_ORIGINS")
+        cors.allowed_origins.cache_clear()
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert allowed.headers["vary"] == "Origin"
+    assert "x-request-id" in allowed.headers["access-control-expose-headers"].lower()
+    assert not [name for name in other.headers if name.startswith("access-control-")]
 
 
 class _Crashing:
@@ -337,7 +359,13 @@ def test_crash_is_problem_500_without_details() -> None:
     assert reply.status_code == 500
     assert reply.headers["content-type"] == "application/problem+json"
     assert b"secret" not in reply.body
-    assert set(reply.json()) == {"type", "title", "status", "request_id"}
+    assert reply.json() == {
+        "type": "/v1/problems/internal",
+        "title": "Internal server error",
+        "status": 500,
+        "code": "internal",
+        "request_id": reply.headers["x-request-id"],
+    }
 
 
 def test_routes_with_authorizers_are_refused() -> None:

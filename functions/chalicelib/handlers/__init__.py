@@ -8,6 +8,7 @@ from chalicelib.handlers import (
     complete_task,
     create_task,
     delete_task,
+    docs,
     due_date_job,
     get_task,
     health,
@@ -34,6 +35,7 @@ BLUEPRINTS = tuple(
     for module in (
         health,
         openapi,
+        docs,
         register,
         login,
         refresh,

@@ -19,7 +19,13 @@ else:
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "GET", "/v1/health", Operation("Liveness", 200, auth=False), bare=True)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/health",
+    Operation("Liveness", 200, auth=False, operation_id="getHealth"),
+    bare=True,
+)
 def health() -> Response:
     """Alive: no dependency is called, so this is also the cheapest request there is."""
     return Response(
@@ -27,7 +33,12 @@ def health() -> Response:
     )
 
 
-@endpoint(bp, "GET", "/v1/ready", Operation("Readiness", 200, auth=False, errors=(503,)))
+@endpoint(
+    bp,
+    "GET",
+    "/v1/ready",
+    Operation("Readiness", 200, auth=False, errors=(503,), operation_id="getReadiness"),
+)
 def ready(call: Call) -> Response:
     """Ready when DynamoDB answers; Redis is reported but optional.
 

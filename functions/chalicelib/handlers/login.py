@@ -22,7 +22,15 @@ bp = Blueprint(__name__)
     bp,
     "POST",
     "/v1/auth/login",
-    Operation("Log in", 200, "LoginRequest", "Session", auth=False, errors=(401, 429)),
+    Operation(
+        "Log in",
+        200,
+        "LoginRequest",
+        "Session",
+        auth=False,
+        errors=(401, 429),
+        operation_id="logIn",
+    ),
 )
 def login(call: Call) -> Response:
     """Exchange e-mail and password for a session (rate limited per account and client)."""

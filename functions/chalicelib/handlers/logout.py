@@ -22,7 +22,7 @@ bp = Blueprint(__name__)
     bp,
     "POST",
     "/v1/auth/logout",
-    Operation("Log out", 204, "LogoutRequest", auth=False, errors=(401,)),
+    Operation("Log out", 204, "LogoutRequest", auth=False, errors=(401,), operation_id="logOut"),
 )
 def logout(call: Call) -> Response:
     """End the session: its access token and refresh family stop working. The access

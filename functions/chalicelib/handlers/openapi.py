@@ -10,7 +10,13 @@ from chalicelib.routes import Operation, endpoint
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "GET", "/v1/openapi.json", Operation("This document", 200, auth=False), bare=True)
+@endpoint(
+    bp,
+    "GET",
+    "/v1/openapi.json",
+    Operation("This OpenAPI document", 200, auth=False, operation_id="getOpenApiDocument"),
+    bare=True,
+)
 def get_openapi_document() -> Response:
     """The OpenAPI 3.1 description of this API."""
     from chalicelib.openapi_doc import document  # builds every schema: only when asked

@@ -23,7 +23,13 @@ bp = Blueprint(__name__)
     "POST",
     "/v1/auth/refresh",
     Operation(
-        "Refresh a session", 200, "RefreshRequest", "Session", auth=False, errors=(400, 401, 422)
+        "Refresh a session",
+        200,
+        "RefreshRequest",
+        "Session",
+        auth=False,
+        errors=(400, 401, 422),
+        operation_id="refreshSession",
     ),
 )
 def refresh(call: Call) -> Response:

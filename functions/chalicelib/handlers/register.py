@@ -22,7 +22,15 @@ bp = Blueprint(__name__)
     bp,
     "POST",
     "/v1/auth/register",
-    Operation("Register", 201, "RegisterRequest", "Session", auth=False, errors=(409, 429)),
+    Operation(
+        "Register",
+        201,
+        "RegisterRequest",
+        "Session",
+        auth=False,
+        errors=(409, 429),
+        operation_id="registerAccount",
+    ),
 )
 def register(call: Call) -> Response:
     """Create an account and start a session (rate limited per client address)."""

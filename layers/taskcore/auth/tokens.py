@@ -91,11 +91,11 @@ class AccessTokens:
         # the service agree on "now".
         moment = now.timestamp()
         if not isinstance(claims["exp"], int) or claims["exp"] + _LEEWAY_SECONDS < moment:
-            raise Unauthorized("The access token has expired")
+            raise Unauthorized("The access token has expired", code="token_expired")
         if not isinstance(claims["nbf"], int) or claims["nbf"] - _LEEWAY_SECONDS > moment:
-            raise Unauthorized("The access token is not valid yet")
+            raise Unauthorized("The access token is not valid yet", code="token_invalid")
         if not all(isinstance(claims[k], str) for k in ("sub", "jti", "fid")):
-            raise Unauthorized("The access token is invalid")
+            raise Unauthorized("The access token is invalid", code="token_invalid")
         return AccessClaims(
             user_id=claims["sub"],
             token_id=claims["jti"],
@@ -111,7 +111,7 @@ class AccessTokens:
             if kid is None:
                 key = self._secret
             if key is None:
-                raise Unauthorized("The access token is invalid")
+                raise Unauthorized("The access token is invalid", code="token_invalid")
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
@@ -122,7 +122,7 @@ class AccessTokens:
                 options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False},
             )
         except jwt.PyJWTError:
-            raise Unauthorized("The access token is invalid") from None
+            raise Unauthorized("The access token is invalid", code="token_invalid") from None
         return claims
 
 
@@ -145,7 +145,7 @@ def split_refresh_token(token: str) -> tuple[str, str]:
     """``(user_id, family_id)`` of a refresh token; :class:`Unauthorized` when malformed."""
     parts = token.split(".")
     if len(parts) != 3 or not all(parts):
-        raise Unauthorized("The refresh token is invalid")
+        raise Unauthorized("The refresh token is invalid", code="token_invalid")
     return parts[0], parts[1]
 
 

@@ -44,7 +44,7 @@ class ListQuery:
     due_until: datetime | None = None
     overdue: bool | None = None
     has_due: bool | None = None
-    tag: str | None = None
+    tags: tuple[str, ...] = ()  # every one must be present
     priority: Priority | None = None
     sort: SortField = SortField.CREATED_AT
     descending: bool = True
@@ -56,7 +56,7 @@ class ListQuery:
         checks = (
             self.completed is None or task.completed == self.completed,
             self.has_due is None or (task.due is not None) == self.has_due,
-            self.tag is None or self.tag in task.tags,
+            all(tag in task.tags for tag in self.tags),
             self.priority is None or task.priority == self.priority,
             self.due_from is None or (deadline is not None and deadline >= sort_key(self.due_from)),
             self.due_until is None

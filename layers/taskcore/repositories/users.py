@@ -63,7 +63,9 @@ class UserRepository(UserStore):
                     tx.save(outbox_item(mail.message))
         except TransactWriteError as exc:
             if condition_failed(exc):
-                raise Conflict("An account with this e-mail address already exists") from None
+                raise Conflict(
+                    "An account with this e-mail address already exists", code="email_taken"
+                ) from None
             raise
 
     def update_profile(self, before: User, after: User) -> bool:

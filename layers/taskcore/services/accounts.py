@@ -18,6 +18,7 @@ from taskcore.clock import format_instant
 from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable, Unauthorized
 from taskcore.schemas import (
+    DeleteAccountRequest,
     LoginRequest,
     LogoutRequest,
     ProfileUpdate,
@@ -69,7 +70,7 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     limits.check_login_account(deps, request.email, client)
     user = deps.users.get_by_email(request.email)
     if not deps.hasher.verify(request.password, user.password_hash if user else None):
-        raise Unauthorized("Wrong e-mail or password")
+        raise Unauthorized("Wrong e-mail or password", code="invalid_credentials")
     assert user is not None  # verify() is never true without a stored hash
     limits.login_succeeded(deps, request.email, client)
     if deps.hasher.needs_rehash(user.password_hash):
@@ -99,7 +100,7 @@ def refresh(deps: Deps, body: Any) -> dict[str, Any]:
     now = deps.clock()
     state = deps.sessions.read(user_id, family_id, digest, now)
     if not state.token_known or state.family_revoked or state.owner is None:
-        raise Unauthorized("The refresh token is invalid or expired")
+        raise Unauthorized("The refresh token is invalid or expired", code="token_invalid")
     if not state.token_spent:
         ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
         if deps.sessions.rotate(user_id, family_id, digest, token_digest(successor), now, ttl):
@@ -108,7 +109,9 @@ def refresh(deps: Deps, body: Any) -> dict[str, Any]:
     if _within_grace(state, token_digest(successor), now) and state.owner is not None:
         return _session_reply(deps, state.owner, family_id, successor)
     _revoke(deps, family_id, user_id)
-    raise Unauthorized("The refresh token was already used; the session is revoked")
+    raise Unauthorized(
+        "The refresh token was already used; the session is revoked", code="token_invalid"
+    )
 
 
 def _within_grace(state: RefreshState, successor_digest: str, now: datetime) -> bool:
@@ -153,23 +156,23 @@ def _genuine_family(deps: Deps, refresh_token: str) -> tuple[str, str]:
     user_id, family_id = split_refresh_token(refresh_token)
     state = deps.sessions.read(user_id, family_id, token_digest(refresh_token), deps.clock())
     if not state.token_known:
-        raise Unauthorized("The refresh token is invalid or expired")
+        raise Unauthorized("The refresh token is invalid or expired", code="token_invalid")
     return user_id, family_id
 
 
 def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
     """The claims of the request's bearer token; :class:`Unauthorized` otherwise."""
     if not authorization:
-        raise Unauthorized("An access token is required")
+        raise Unauthorized("An access token is required", code="unauthenticated")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Use the Bearer authentication scheme")
+        raise Unauthorized("Use the Bearer authentication scheme", code="unauthenticated")
     claims = deps.tokens.verify(token.strip(), deps.clock())
     cache = deps.cache
     if cache.session_live(claims.user_id, claims.family_id):
         return claims
     if deps.sessions.is_family_revoked(claims.user_id, claims.family_id, deps.clock()):
-        raise Unauthorized("The session has been revoked")
+        raise Unauthorized("The session has been revoked", code="token_invalid")
     cache.remember_session_live(claims.user_id, claims.family_id)
     return claims
 
@@ -204,11 +207,13 @@ def delete_account(deps: Deps, claims: AccessClaims, body: Any, client: str | No
     """Delete the account, its tasks and sessions, once the caller has given the
     password again: a stolen access token alone cannot destroy an account. Guesses
     count against the account's login limit."""
+    request = validate(DeleteAccountRequest, body if body is not None else {})
     user = deps.users.require(claims.user_id)
-    password = body.get("password") if isinstance(body, dict) else None
     limits.check_login_account(deps, user.email, client)
-    if not isinstance(password, str) or not deps.hasher.verify(password, user.password_hash):
-        raise Unauthorized("The password is required and must be the account's")
+    if not request.password or not deps.hasher.verify(request.password, user.password_hash):
+        raise Unauthorized(
+            "The password is required and must be the account's", code="invalid_credentials"
+        )
     limits.login_succeeded(deps, user.email, client)
     # Sessions first: from here on every route refuses the account's tokens, even while
     # the rest is being deleted (and if the deletion fails half-way).

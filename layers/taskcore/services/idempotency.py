@@ -73,7 +73,9 @@ def once(deps: Deps, user_id: str, key: str, request_hash: str, perform: Perform
     for another request, or its first request is still running after the wait.
     """
     if not _KEY.match(key):
-        raise BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters")
+        raise BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters", code="malformed_request"
+        )
     mine = IdempotencyRecord(request_hash, deps.new_id(), result=None)
     found: IdempotencyRecord | None = None
     for attempt, pause in enumerate((0.0, *WAITS)):
@@ -89,7 +91,10 @@ def once(deps: Deps, user_id: str, key: str, request_hash: str, perform: Perform
         if found is None:
             continue  # gone between the failed claim and now: look again after a pause
         if found.request_hash != request_hash:
-            raise Conflict("This Idempotency-Key was used with a different request")
+            raise Conflict(
+                "This Idempotency-Key was used with a different request",
+                code="idempotency_key_reused",
+            )
         if found.result is not None:
             return Outcome(found.result, replayed=True)
     raise Conflict("A request with this Idempotency-Key is still in progress; retry later")

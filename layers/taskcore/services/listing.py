@@ -14,7 +14,7 @@ from taskcore.domain.due import DueDateError, is_calendar_date, parse_bound
 from taskcore.domain.listing import ListQuery, Plan, SortField, plan
 from taskcore.domain.task import Priority, Task
 from taskcore.errors import BadRequest
-from taskcore.schemas import ListParams, validate_query
+from taskcore.schemas import ListParams, QueryParams, validate_query
 from taskcore.services.deps import Deps
 
 
@@ -26,12 +26,12 @@ class Page:
     next_cursor: str | None
 
 
-def list_tasks(deps: Deps, user_id: str, raw_params: dict[str, str]) -> Page:
+def list_tasks(deps: Deps, user_id: str, raw_params: QueryParams) -> Page:
     """The page of the user's tasks that the query parameters ask for (from DynamoDB)."""
     return _read_page(deps, user_id, validate_query(ListParams, raw_params))
 
 
-def list_tasks_json(deps: Deps, user_id: str, raw_params: dict[str, str]) -> str:
+def list_tasks_json(deps: Deps, user_id: str, raw_params: QueryParams) -> str:
     """The same page as the JSON reply body, served from Redis when cached.
 
     The reply text itself is cached: a hit costs one Redis round trip and no decoding.
@@ -76,20 +76,17 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
     if any(b is not None and is_calendar_date(b) for b in bounds):
         # A date bound is a day in the user's own time zone: only then is the account read.
         timezone = deps.users.require(user_id).timezone
-    try:
-        due_from = _bound(params.due_from, timezone, upper=False)
-        due_until = _bound(params.due_until, timezone, upper=True)
-    except DueDateError as exc:
-        raise BadRequest(f"Bad query parameter: due range: {exc.message}") from None
+    due_from = _bound("due_from", params.due_from, timezone, upper=False)
+    due_until = _bound("due_until", params.due_until, timezone, upper=True)
     if due_from and due_until and due_from > due_until:
         raise BadRequest("Bad query parameter: due_from is after due_until")
     return ListQuery(
-        completed=_flag(params.completed),
+        completed=params.completed,
         due_from=due_from,
         due_until=due_until,
-        overdue=_flag(params.overdue),
-        has_due=_flag(params.has_due),
-        tag=params.tag.lower() if params.tag else None,
+        overdue=params.overdue,
+        has_due=params.has_due,
+        tags=tuple(params.tag or ()),
         priority=Priority(params.priority) if params.priority else None,
         sort=SortField(sort.lstrip("-")),
         descending=sort.startswith("-"),
@@ -97,12 +94,11 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
     )
 
 
-def _bound(raw: str | None, timezone: str, *, upper: bool) -> datetime | None:
-    return parse_bound(raw, timezone, upper=upper) if raw else None
-
-
-def _flag(value: str | None) -> bool | None:
-    return None if value is None else value == "true"
+def _bound(name: str, raw: str | None, timezone: str, *, upper: bool) -> datetime | None:
+    try:
+        return parse_bound(raw, timezone, upper=upper) if raw else None
+    except DueDateError as exc:
+        raise BadRequest(f"Bad query parameter: {name}: {exc.message}") from None
 
 
 def _page_streamed(
@@ -119,7 +115,7 @@ def _page_streamed(
     found: list[tuple[Task, Position]] = []
     first = position.segment if position else 0
     if not 0 <= first < len(the_plan.segments):
-        raise BadRequest("The cursor is invalid")
+        raise BadRequest("The cursor is invalid", code="invalid_cursor")
     for index in range(first, len(the_plan.segments)):
         segment = the_plan.segments[index]
         start = position.key or None if position and index == position.segment else None

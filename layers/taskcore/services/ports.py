@@ -65,7 +65,7 @@ class UserStore(Protocol):
         token is genuine but its account was deleted: the session is over)."""
         user = self.get(user_id)
         if user is None:
-            raise Unauthorized("The account no longer exists")
+            raise Unauthorized("The account no longer exists", code="token_invalid")
         return user
 
 

@@ -21,7 +21,7 @@ from taskcore.cursors import Position, fingerprint
 from taskcore.domain.notification import Notification
 from taskcore.domain.reminders import DueReminder, Kind, Pending, hour_buckets
 from taskcore.errors import NotFound
-from taskcore.schemas import NotificationParams, validate_query
+from taskcore.schemas import NotificationParams, QueryParams, validate_query
 from taskcore.services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,10 @@ class NotificationPage:
     next_cursor: str | None
 
 
-def list_notifications(deps: Deps, user_id: str, raw: dict[str, str]) -> NotificationPage:
+def list_notifications(deps: Deps, user_id: str, raw: QueryParams) -> NotificationPage:
     """A page of the user's notifications, newest first; expired ones are absent."""
     params = validate_query(NotificationParams, raw)
-    unread_only = params.unread == "true"
+    unread_only = bool(params.unread)
     identity = fingerprint({"unread": unread_only, "what": "notifications"})
     position = deps.cursors.decode(params.cursor, user_id, identity) if params.cursor else None
     now = deps.clock()

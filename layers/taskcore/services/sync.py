@@ -19,7 +19,7 @@ from typing import Any
 from taskcore.clock import epoch_seconds
 from taskcore.domain.changes import TOMBSTONE_RETENTION, Tombstone
 from taskcore.errors import BadRequest, Gone
-from taskcore.schemas import SyncParams, validate_query
+from taskcore.schemas import QueryParams, SyncParams, validate_query
 from taskcore.services.deps import Deps
 
 _PURPOSE = "sync"  # the signing purpose of since tokens
@@ -44,7 +44,7 @@ class _Since:
     download_base: int | None
 
 
-def changes_since(deps: Deps, user_id: str, raw_params: dict[str, str]) -> SyncPage:
+def changes_since(deps: Deps, user_id: str, raw_params: QueryParams) -> SyncPage:
     """The changes after the client's ``since`` token (all live tasks without one)."""
     params = validate_query(SyncParams, raw_params)
     now = deps.clock()
@@ -79,8 +79,8 @@ def _decode(deps: Deps, token: str, user_id: str) -> _Since:
     payload = deps.cursors.unseal(_PURPOSE, token)
     seq, issued = payload.get("s"), payload.get("t")
     if payload.get("u") != user_id or not isinstance(seq, int) or not isinstance(issued, int):
-        raise BadRequest("The since token is invalid")
+        raise BadRequest("The since token is invalid", code="invalid_cursor")
     base = payload.get("b")
     if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
-        raise BadRequest("The since token is invalid")
+        raise BadRequest("The since token is invalid", code="invalid_cursor")
     return _Since(seq=seq, issued=issued, download_base=base)

@@ -45,7 +45,8 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
         user = deps.users.require(user_id)
         if user.task_count >= deps.settings.max_tasks_per_user:
             raise ValidationFailed(
-                [FieldError("body", f"at most {deps.settings.max_tasks_per_user} tasks per user")]
+                [FieldError("body", f"at most {deps.settings.max_tasks_per_user} tasks per user")],
+                code="quota_exceeded",
             )
         task = new_task(task_id, user_id, changes, deps.clock())
         outcome = deps.tasks.write(user, TaskWrite(task, expected_version=None), deps.clock())
@@ -105,7 +106,7 @@ def _edit(deps: Deps, user_id: str, task_id: str, expected_version: int | None, 
     for attempt in range(_WRITE_ATTEMPTS):
         user, task = deps.tasks.load_for_write(user_id, task_id)
         if user is None:
-            raise Unauthorized("The account no longer exists")
+            raise Unauthorized("The account no longer exists", code="token_invalid")
         if task is None:
             raise NotFound(f"No task {task_id}")
         if expected_version is not None and task.version != expected_version:

@@ -247,6 +247,13 @@ EmailedToken = Annotated[
 class PasswordChange(_Strict):
     """Body of ``POST /v1/auth/password``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"current_password": "correct horse battery", "new_password": "a new passphrase"}
+            ]
+        }
+    )
     current_password: Annotated[str, Field(min_length=1, max_length=256)]
     new_password: Password
 
@@ -254,12 +261,18 @@ class PasswordChange(_Strict):
 class PasswordResetRequest(_Strict):
     """Body of ``POST /v1/auth/password-reset``."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "ann@example.com"}]})
     email: Email
 
 
 class PasswordResetConfirm(_Strict):
     """Body of ``POST /v1/auth/password-reset/confirm``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"token": "01J0ABC.the-code-from-the-e-mail", "new_password": "a new one"}]
+        }
+    )
     token: EmailedToken
     new_password: Password
 
@@ -267,6 +280,9 @@ class PasswordResetConfirm(_Strict):
 class EmailTokenRequest(_Strict):
     """Body of ``POST /v1/auth/verify-email``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "01J0ABC.the-code-from-the-e-mail"}]}
+    )
     token: EmailedToken
 
 

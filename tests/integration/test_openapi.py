@@ -51,7 +51,8 @@ def test_every_operation_is_documented_for_people_and_generators(api) -> None:
     ids = [op["operationId"] for _, _, op in _operations(spec)]
     assert len(ids) == len(set(ids))
     verbs = ("get", "list", "create", "update", "delete", "complete", "reopen", "log", "refresh",
-             "register", "sync", "mark")  # fmt: skip
+             "register", "sync", "mark", "change", "request", "confirm", "verify", "resend",
+             "move")  # fmt: skip
     for method, path, op in _operations(spec):
         assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", op["operationId"]), op["operationId"]
         assert op["operationId"].startswith(verbs), op["operationId"]

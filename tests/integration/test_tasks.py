@@ -143,7 +143,7 @@ def test_validation_errors_name_each_field(api) -> None:
     )
     body = _problem(reply, 422)
     assert {e["field"]: e["message"] for e in body["errors"]} == {
-        "title": "must be 1 to 200 characters after trimming",
+        "title": "String should have at least 1 character",
         "due_at": "a date-time needs a time zone offset, e.g. 2026-05-01T09:00:00Z",
         "priority": "Input should be 'low', 'normal' or 'high'",
         "id": "is read-only",

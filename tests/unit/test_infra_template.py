@@ -317,7 +317,13 @@ def test_gateway_responses_are_problem_documents_with_the_stages_cors(
 ) -> None:
     from chalicelib.problem_docs import PROBLEMS, problem_document
 
-    env = {"TASKAPP_STAGE": "dev", "TABLE_PREFIX": "d-", "JWT_SECRET_PARAMETER": "/x"}
+    env = {
+        "TASKAPP_STAGE": "dev",
+        "TABLE_PREFIX": "d-",
+        "JWT_SECRET_PARAMETER": "/x",
+        "SES_IDENTITY": "example.com",
+        "MAIL_FROM_ADDRESS": "no-reply@example.com",
+    }
     finalised = chalice_like(template)
     package.finalise(
         finalised, role_placeholder=PLACEHOLDER, env={**env, "CORS_ALLOWED_ORIGINS": origins}

@@ -21,19 +21,19 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
     },
     "If-Match": {
-        "description": "Act only if the task's ETag matches (412 otherwise)",
+        "description": "Act only if the task's (or list's) ETag matches (412 otherwise)",
         "schema": {"type": "string", "maxLength": 256},
     },
     "If-None-Match": {
-        "description": "304 when the task's ETag matches",
+        "description": "304 when the task's (or list's) ETag matches",
         "schema": {"type": "string", "maxLength": 256},
     },
 }
 _DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
 RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
     "X-Request-Id": {"description": "The request's id (echoed or generated)"},
-    "ETag": {"description": 'The task\'s version, "<version>"'},
-    "Location": {"description": "Where the new task is"},
+    "ETag": {"description": "The task's (or list's) version, \"<version>\""},
+    "Location": {"description": "Where the new task (or list) is"},
     "Retry-After": {"description": "Seconds to wait before retrying", "schema": _DIGITS},
     "WWW-Authenticate": {"description": "The Bearer challenge"},
 }
@@ -107,7 +107,7 @@ def _operation(method: str, path: str, op: Operation) -> dict[str, Any]:
         result["description"] = op.description
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("task_id", "notification_id")
+        for name in ("task_id", "list_id", "notification_id")
         if f"{{{name}}}" in path
     ]
     parameters += [

@@ -21,6 +21,7 @@ from taskcore.config import Settings
 from taskcore.cursors import CursorCodec
 from taskcore.repositories import (
     IdempotencyRepository,
+    ListRepository,
     NotificationRepository,
     SessionRepository,
     TaskRepository,
@@ -68,6 +69,7 @@ def build(
         settings=settings,
         users=UserRepository(connection),
         tasks=TaskRepository(connection),
+        lists=ListRepository(connection),
         sessions=SessionRepository(
             connection, timedelta(seconds=settings.refresh_token_ttl_seconds)
         ),

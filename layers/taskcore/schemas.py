@@ -23,7 +23,7 @@ from taskcore.errors import MAX_FIELD_ERRORS, BadRequest, FieldError, Validation
 
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f.]{2,}$")
 READ_ONLY_TASK_FIELDS = frozenset(
-    {"id", "all_day", "completed_at", "created_at", "updated_at", "version"}
+    {"id", "all_day", "completed_at", "created_at", "updated_at", "version", "position"}
 )
 
 
@@ -81,6 +81,13 @@ DueAt = Annotated[
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_tags)]
 PriorityName = Literal["low", "normal", "high"]
+# Ids of tasks and lists, as the API hands them out (ULIDs; an Inbox's id is derived).
+ItemId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+ListName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ParentId = Annotated[
+    ItemId | None,
+    Field(description="The parent task (same list, at most 3 levels); null: top level"),
+]
 
 
 class _Strict(BaseModel):
@@ -138,6 +145,8 @@ class TaskCreate(_Strict):
     priority: PriorityName = "normal"
     tags: Tags = []
     completed: Annotated[bool, Field(strict=True)] = False
+    list_id: Annotated[ItemId | None, Field(description="Default (or null): the Inbox")] = None
+    parent_id: ParentId = None
 
 
 class TaskUpdate(_Strict):
@@ -149,6 +158,62 @@ class TaskUpdate(_Strict):
     priority: PriorityName | None = None
     tags: Tags | None = None
     completed: Annotated[bool | None, Field(strict=True)] = None
+    list_id: Annotated[
+        ItemId | None, Field(description="Moves the task (with its subtasks) to that list")
+    ] = None
+    parent_id: ParentId = None
+
+
+class TaskMove(_Strict):
+    """Body of ``POST /v1/tasks/{id}/move``: where the task goes. Without ``list_id`` /
+    ``parent_id`` it stays in its list (under the anchor's parent when an anchor is
+    given); ``after_id`` / ``before_id`` name a task among its new siblings (``after_id:
+    null`` = to the end, ``before_id: null`` = to the start; neither = to the end when the
+    list or parent changes)."""
+
+    list_id: ItemId | None = None
+    parent_id: ParentId = None
+    after_id: ItemId | None = None
+    before_id: ItemId | None = None
+
+
+class ListCreate(_Strict):
+    """Body of ``POST /v1/lists``."""
+
+    name: ListName
+
+
+class ListUpdate(_Strict):
+    """Body of ``PATCH /v1/lists/{id}``."""
+
+    name: ListName | None = None
+
+
+class ListMove(_Strict):
+    """Body of ``POST /v1/lists/{id}/move``: exactly one of ``after_id`` (null = to the
+    end) or ``before_id`` (null = to the start)."""
+
+    after_id: ItemId | None = None
+    before_id: ItemId | None = None
+
+
+class ListOut(BaseModel):
+    """A list as the API returns it."""
+
+    id: str
+    name: str
+    is_inbox: bool
+    position: str
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class ListPage(BaseModel):
+    """Reply of ``GET /v1/lists``: the lists in manual order."""
+
+    items: list[ListOut]
+    next_cursor: str | None
 
 
 class User(BaseModel):
@@ -187,6 +252,9 @@ class TaskOut(BaseModel):
     created_at: str
     updated_at: str
     version: int
+    list_id: str
+    parent_id: str | None
+    position: Annotated[str | None, Field(description="Opaque; orders siblings (sort=position)")]
 
 
 class TaskPage(BaseModel):
@@ -232,7 +300,16 @@ def _field_error(error: Any) -> FieldError:
 
 
 BoolText = Literal["true", "false"]
-SortName = Literal["created_at", "-created_at", "due_at", "-due_at", "updated_at", "-updated_at"]
+SortName = Literal[
+    "created_at",
+    "-created_at",
+    "due_at",
+    "-due_at",
+    "updated_at",
+    "-updated_at",
+    "position",
+    "-position",
+]
 
 
 class ListParams(_Strict):
@@ -262,7 +339,14 @@ class ListParams(_Strict):
     ] = None
     tag: Tag | None = None
     priority: PriorityName | None = None
-    sort: SortName = "-created_at"
+    list_id: Annotated[ItemId | None, Field(description="The tasks of one list")] = None
+    parent_id: Annotated[
+        ItemId | None,
+        Field(description="The children of one task; `none`: only tasks without a parent"),
+    ] = None
+    sort: Annotated[SortName, Field(description="`position` (manual order) needs `list_id`")] = (
+        "-created_at"
+    )
     limit: Annotated[int, Field(ge=1, le=100)] = 25
     cursor: Annotated[str | None, Field(max_length=2048)] = None
 
@@ -288,19 +372,47 @@ class SyncParams(_Strict):
 
 
 class Tombstone(BaseModel):
-    """A deleted task, as sync reports it."""
+    """A deleted task or list, as sync reports it."""
 
     id: str
     deleted: Literal[True]
     deleted_at: str
+    kind: Literal["task", "list"]
+
+
+class TaskChange(TaskOut):
+    """A task as sync reports it."""
+
+    kind: Literal["task"]
+
+
+class ListChange(ListOut):
+    """A list as sync reports it."""
+
+    kind: Literal["list"]
 
 
 class SyncPage(BaseModel):
     """Reply of ``GET /v1/sync``."""
 
-    changes: list[TaskOut | Tombstone]
+    changes: list[TaskChange | ListChange | Tombstone]
     next_since: str
     has_more: bool
+
+
+class ListsParams(_Strict):
+    """Query parameters of ``GET /v1/lists``."""
+
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    cursor: Annotated[str | None, Field(max_length=2048)] = None
+
+
+class DeleteListParams(_Strict):
+    """Query parameters of ``DELETE /v1/lists/{id}``."""
+
+    cascade: Annotated[
+        BoolText | None, Field(description="`true`: delete the list's tasks too")
+    ] = None
 
 
 class NotificationParams(_Strict):

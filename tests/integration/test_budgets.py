@@ -42,18 +42,23 @@ def test_writes_are_one_read_and_one_transaction(api, calls) -> None:
     token = api.token()
     api.request("GET", "/v1/me", token=token)
     create = _count(calls, lambda: api.create(token))
-    assert create == Counter({"GetItem": 1, "TransactWriteItems": 1})
+    # v1.1: the account (quota, change number), then the last task of the Inbox (a new
+    # task goes to the end: one Query of one item), then one transaction.
+    assert create == Counter({"GetItem": 1, "Query": 1, "TransactWriteItems": 1})
+    assert calls.on_table("list_index") == Counter({"Query": 1, "TransactWriteItems": 1})
     path = f"/v1/tasks/{api.create(token)['id']}"
     for method, suffix, body in (
         ("PATCH", "", {"title": "renamed"}),
         ("POST", "/complete", None),
         ("POST", "/reopen", None),
-        ("DELETE", "", None),
     ):
         counts = _count(
             calls, lambda m=method, p=path + suffix, b=body: api.request(m, p, b, token=token)
         )
         assert counts == Counter({"TransactGetItems": 1, "TransactWriteItems": 1}), method + suffix
+    # v1.1: a delete takes the task's subtasks too: one Query finds that it has none.
+    counts = _count(calls, lambda: api.request("DELETE", path, token=token))
+    assert counts == Counter({"TransactGetItems": 1, "Query": 1, "TransactWriteItems": 1})
 
 
 def test_idempotent_complete_writes_nothing(api, calls) -> None:

@@ -11,6 +11,9 @@ class User:
 
     ``change_seq`` numbers the account's writes (see :mod:`taskcore.services.sync`);
     ``task_count`` bounds its tasks. Both advance only inside the store's transactions.
+    ``list_count`` (v1.1) bounds its lists; ``lists_ready`` says that the account has its
+    Inbox and every task in the list index (accounts from before lists get there on
+    first use).
     """
 
     id: str
@@ -23,6 +26,8 @@ class User:
     updated_at: str
     change_seq: int = 0
     task_count: int = 0
+    list_count: int = 0
+    lists_ready: bool = False
 
     def to_public(self) -> dict[str, object]:
         """The account as the API returns it (never the password hash)."""

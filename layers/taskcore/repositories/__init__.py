@@ -4,6 +4,7 @@ are laid out in the tables (:mod:`taskcore.storage` holds the table models)."""
 from __future__ import annotations
 
 from taskcore.repositories.idempotency import IdempotencyRepository
+from taskcore.repositories.lists import ListRepository
 from taskcore.repositories.notifications import NotificationRepository
 from taskcore.repositories.sessions import SessionRepository
 from taskcore.repositories.tasks import TaskRepository
@@ -11,6 +12,7 @@ from taskcore.repositories.users import UserRepository
 
 __all__ = [
     "IdempotencyRepository",
+    "ListRepository",
     "NotificationRepository",
     "SessionRepository",
     "TaskRepository",

@@ -9,11 +9,13 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from taskcore.domain.lists import TaskList
 from taskcore.domain.user import User
 from taskcore.errors import Conflict
+from taskcore.repositories.list_items import list_item
 from taskcore.services.ports import UserStore
 from taskcore.storage.errors import dynamo_unavailable_as_503
-from taskcore.storage.models import UserModel
+from taskcore.storage.models import TaskModel, UserModel
 
 
 def user_key(user_id: str) -> str:
@@ -50,12 +52,17 @@ class UserRepository(UserStore):
                 return None
         return user_from_item(item)
 
-    def create(self, user: User) -> None:
-        """Store a new account; :class:`Conflict` when the e-mail is taken. One transaction."""
+    def create(self, user: User, inbox: TaskList | None = None) -> None:
+        """Store a new account (with its Inbox, which takes the change number
+        ``user.change_seq``); :class:`Conflict` when the e-mail is taken. One transaction."""
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
                 for pk in (email_key(user.email), user_key(user.id)):
                     tx.save(_item(pk, user), condition=UserModel.pk.does_not_exist())
+                if inbox is not None:
+                    tx.save(
+                        list_item(inbox, user.change_seq), condition=TaskModel.sk.does_not_exist()
+                    )
         except TransactWriteError as exc:
             if condition_failed(exc):
                 raise Conflict("An account with this e-mail address already exists") from None
@@ -105,6 +112,8 @@ def user_from_item(item: UserModel) -> User:
         updated_at=item.updated_at,
         change_seq=int(item.change_seq or 0),
         task_count=int(item.task_count or 0),
+        list_count=int(item.list_count or 0),
+        lists_ready=bool(item.lists_ready),
     )
 
 
@@ -121,6 +130,8 @@ def _item(pk: str, user: User) -> UserModel:
         updated_at=user.updated_at,
         change_seq=user.change_seq,
         task_count=user.task_count,
+        list_count=user.list_count,
+        lists_ready=user.lists_ready or None,
     )
 
 

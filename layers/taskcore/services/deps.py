@@ -19,6 +19,7 @@ from taskcore.services.ports import (
     Clock,
     IdempotencyStore,
     Limiter,
+    ListStore,
     NotificationStore,
     SessionStore,
     TaskStore,
@@ -33,6 +34,7 @@ class Deps:
     settings: Settings
     users: UserStore
     tasks: TaskStore
+    lists: ListStore
     sessions: SessionStore
     notifications: NotificationStore
     idempotency: IdempotencyStore

@@ -24,14 +24,17 @@ from taskcore.services.deps import Deps
 from taskcore.storage.models import ListEntryModel, SearchEntryModel, TaskModel, UserModel
 
 
-def seed_tasks(deps: Deps, user_id: str, fields: Iterable[TaskChanges]) -> list[Task]:
-    """Store one task per ``fields`` for ``user_id``, as if created one after another."""
+def seed_tasks(
+    deps: Deps, user_id: str, fields: Iterable[TaskChanges], list_id: str | None = None
+) -> list[Task]:
+    """Store one task per ``fields`` for ``user_id``, as if created one after another at
+    the end of ``list_id`` (default: the Inbox; the list must exist)."""
     user = deps.users.get(user_id)
     assert user is not None
     now = deps.clock()
     tasks: list[Task] = []
     seq = user.change_seq
-    inbox = inbox_id(user_id)
+    inbox = list_id or inbox_id(user_id)
     end = Segment("by_position", "position_key", prefix=siblings_prefix(None), list_id=inbox)
     last = next(
         (

@@ -104,14 +104,15 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
 def _scoped(deps: Deps, user_id: str, query: ListQuery, first_page: bool) -> ListQuery:
     """The query with its list settled: ``list_id`` must be one of the caller's lists
     (checked on the first page: one ``GetItem``; later pages carry a cursor signed for
-    this user and list); ``parent_id`` alone reads the parent to find its list."""
-    if query.sort is SortField.POSITION and query.list_id is None:
-        raise BadRequest("Bad query parameter: sort=position needs list_id")
+    this user and list); ``parent_id`` alone reads the parent (one ``GetItem`` per page)
+    to find its list. ``sort=position`` needs one or the other (400)."""
     if query.list_id is not None:
         if first_page:
             lists.require_list(deps, user_id, query.list_id)
         return query
     if query.parent_id is None:
+        if query.sort is SortField.POSITION:
+            raise BadRequest("Bad query parameter: sort=position needs list_id (or parent_id)")
         return query
     parent = deps.tasks.get(user_id, query.parent_id)
     if parent is None:

@@ -65,13 +65,24 @@ def test_twenty_concurrent_moves_into_one_gap(deps) -> None:
     assert account is not None and account.task_count == 22
 
 
+def _synced(api, token: str, since: str | None) -> tuple[list[dict[str, Any]], str]:
+    changes: list[dict[str, Any]] = []
+    while True:
+        query = f"&since={since}" if since else ""
+        page = api.request("GET", f"/v1/sync?limit=500{query}", token=token).json
+        changes += page["changes"]
+        since = page["next_since"]
+        if not page["has_more"]:
+            return changes, since
+
+
 def test_a_cascade_delete_of_a_thousand_tasks_in_bounded_batches(api, deps, calls) -> None:
     session = api.register()
     token, user_id = session["access_token"], session["user"]["id"]
     big = api.request("POST", "/v1/lists", {"name": "Big"}, token=token).json
     seeded = seed_tasks(deps, user_id, (TaskChanges(title=f"t{i}") for i in range(1000)), big["id"])
     keep = api.create(token, title="keep")
-    since = api.request("GET", "/v1/sync?limit=5", token=token).json["next_since"]
+    since = _synced(api, token, None)[1]
     calls.reset()
     reply = api.request("DELETE", f"/v1/lists/{big['id']}?cascade=true", token=token)
     assert reply.status == 204
@@ -86,13 +97,7 @@ def test_a_cascade_delete_of_a_thousand_tasks_in_bounded_batches(api, deps, call
     assert ListEntryModel.count(big["id"]) == 0
     account = deps.users.get(user_id)
     assert account is not None and (account.task_count, account.list_count) == (1, 1)
-    changes, cursor = [], since
-    while True:
-        page = api.request("GET", f"/v1/sync?limit=500&since={cursor}", token=token).json
-        changes += page["changes"]
-        cursor = page["next_since"]
-        if not page["has_more"]:
-            break
+    changes = _synced(api, token, since)[0]
     tombstones = Counter(c["kind"] for c in changes if c.get("deleted"))
     assert tombstones == Counter({"task": 1000, "list": 1})
     assert {c["id"] for c in changes if c["kind"] == "task"} == {t.id for t in seeded}

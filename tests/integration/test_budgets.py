@@ -125,3 +125,55 @@ def test_a_due_range_reads_only_matching_items(api, calls) -> None:
     # Query that reads the two matching tasks and nothing else.
     assert calls.calls == Counter({"GetItem": 1, "Query": 1})
     assert calls.items_read == 1 + 2
+
+
+def test_list_writes_are_one_transaction_and_a_lists_page_one_query(api, calls) -> None:
+    token = api.token()
+    api.request("GET", "/v1/me", token=token)
+    create = lambda: api.request("POST", "/v1/lists", {"name": "Work"}, token=token)  # noqa: E731
+    # The account (quota, change number), every list (the end: at most 500, one Query).
+    assert _count(calls, create) == Counter({"GetItem": 1, "Query": 1, "TransactWriteItems": 1})
+    work = api.request("POST", "/v1/lists", {"name": "Home"}, token=token).json
+    path = f"/v1/lists/{work['id']}"
+    rename = lambda: api.request("PATCH", path, {"name": "House"}, token=token)  # noqa: E731
+    assert _count(calls, rename) == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
+    move = lambda: api.request("POST", f"{path}/move", {"before_id": None}, token=token)  # noqa: E731
+    assert _count(calls, move) == Counter({"GetItem": 1, "Query": 1, "TransactWriteItems": 1})
+    page = lambda: api.request("GET", "/v1/lists", token=token)  # noqa: E731
+    assert _count(calls, page) == Counter({"Query": 1})
+    assert _count(calls, page) == Counter()  # cached until the next write
+    get = lambda: api.request("GET", path, token=token)  # noqa: E731
+    assert _count(calls, get) == Counter({"GetItem": 1})
+    delete = lambda: api.request("DELETE", path, token=token)  # noqa: E731
+    # The account and the list, one Query of one item (is it empty?), one transaction.
+    assert _count(calls, delete) == Counter(
+        {"TransactGetItems": 1, "Query": 1, "TransactWriteItems": 1}
+    )
+
+
+def test_a_task_move_is_one_transaction(api, calls) -> None:
+    token = api.token()
+    api.request("GET", "/v1/me", token=token)
+    work = api.request("POST", "/v1/lists", {"name": "Work"}, token=token).json
+    a, b, c = (api.create(token, title=t) for t in "abc")
+    move = lambda: api.request(  # noqa: E731
+        "POST", f"/v1/tasks/{c['id']}/move", {"after_id": a["id"]}, token=token
+    )
+    # The account, the task and the anchor in one read, the anchor's next sibling (one
+    # Query of at most three items), one transaction.
+    assert _count(calls, move) == Counter(
+        {"TransactGetItems": 1, "Query": 1, "TransactWriteItems": 1}
+    )
+    assert calls.items_read <= 3 + 3
+    for title in ("b1", "b2"):
+        api.create(token, title=title, parent_id=b["id"])
+    to_work = lambda: api.request(  # noqa: E731
+        "POST", f"/v1/tasks/{b['id']}/move", {"list_id": work["id"]}, token=token
+    )
+    # To another list with two subtasks: the end of the new list (one Query), the
+    # subtasks (one Query per task that may have children: b, b1, b2), one transaction
+    # of 3 actions per task plus the account and the new list's check.
+    assert _count(calls, to_work) == Counter(
+        {"TransactGetItems": 1, "Query": 4, "TransactWriteItems": 1}
+    )
+    assert calls.items_written == 3 * 3 + 1

@@ -29,7 +29,7 @@ from taskcore.domain.lists import inbox_id
 from taskcore.domain.search import index_prefixes
 from taskcore.domain.task import Task
 from taskcore.domain.user import User
-from taskcore.errors import Conflict, FieldError, NotFound, ValidationFailed
+from taskcore.errors import Conflict, FieldError, ValidationFailed
 from taskcore.services.deps import Deps
 from taskcore.services.ports import TaskBatch, TaskWrite, WriteOutcome
 
@@ -380,8 +380,3 @@ def stamp(deps: Deps) -> str:
 
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed([FieldError(field, message)])
-
-
-def not_found(task_id: str) -> NotFound:
-    """The task is not the caller's (or does not exist)."""
-    return NotFound(f"No task {task_id}")

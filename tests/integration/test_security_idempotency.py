@@ -41,8 +41,12 @@ def test_a_retry_creates_one_task_and_replays_the_first_reply(api) -> None:
     assert first.header("Idempotent-Replayed") is None
     # The task changes meanwhile: the replay is still the first reply, as it was.
     api.request("PATCH", first.header("Location"), {"title": "changed"}, token=token)
-    again = _create(api, token, "3f1c6a1e-retry", {"tags": ["home"], "due_at": "2026-03-05",
-                                                    "title": "pay rent"})  # keys reordered
+    again = _create(
+        api,
+        token,
+        "3f1c6a1e-retry",
+        {"tags": ["home"], "due_at": "2026-03-05", "title": "pay rent"},
+    )  # keys reordered
     _same_reply(first, again)
     assert again.header("Idempotent-Replayed") == "true"
     assert _task_ids(api, token) == [first.json["id"]]
@@ -98,8 +102,9 @@ def test_dynamodb_requests_first_time_and_on_replay(api, calls) -> None:
     api.request("GET", "/v1/me", token=token)  # the session check is now cached
     calls.reset()
     assert _create(api, token, "budget").status == 201
-    # Claim, the create itself (account read + transaction), store the reply.
-    assert calls.calls == Counter({"PutItem": 2, "GetItem": 1, "TransactWriteItems": 1})
+    # Claim, the create itself (account read, the end of the Inbox, transaction), store
+    # the reply.
+    assert calls.calls == Counter({"PutItem": 2, "GetItem": 1, "Query": 1, "TransactWriteItems": 1})
     calls.reset()
     assert _create(api, token, "budget").status == 201
     assert calls.calls == Counter({"PutItem": 1})  # the failed claim returns the reply
@@ -153,8 +158,9 @@ def test_a_worker_that_died_mid_request_is_taken_over_after_its_lease(
     reserved = deps.new_id()
     request = idempotency.fingerprint("create_task", BODY)
     now = clock()
-    deps.idempotency.claim(user_id, "orphan", IdempotencyRecord(request, reserved, None), now,
-                           now + idempotency.LEASE)
+    deps.idempotency.claim(
+        user_id, "orphan", IdempotencyRecord(request, reserved, None), now, now + idempotency.LEASE
+    )
     task_service.create_task(deps, user_id, BODY, task_id=reserved)
 
     monkeypatch.setattr(idempotency, "WAITS", (0.01, 0.01))

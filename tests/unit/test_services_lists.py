@@ -179,6 +179,15 @@ def test_moving_to_another_list_takes_the_subtree_in_one_transaction(deps, user)
     assert deps.tasks.get(user, mid.id).list_id == home.id
 
 
+def test_thirty_one_subtasks_move_with_their_task_whatever_its_title(deps, user) -> None:
+    work, home = lists.create_list(deps, user, "Work"), lists.create_list(deps, user, "Home")
+    top = _create(deps, user, "a title of many different words", list_id=work.id)
+    for i in range(placement.MAX_MOVED_TASKS - 1):
+        _create(deps, user, f"c{i}", parent_id=top.id)
+    moves.move_task(deps, user, top.id, {"list_id": home.id})
+    assert len(deps.tasks.entries(home.id)) == placement.MAX_MOVED_TASKS
+
+
 def test_a_subtree_over_the_transaction_limit_is_refused(deps, user) -> None:
     work, home = lists.create_list(deps, user, "Work"), lists.create_list(deps, user, "Home")
     top = _create(deps, user, "top", list_id=work.id)

@@ -271,9 +271,9 @@ def moved_along(subtree: Sequence[Task], list_id: str, now_stamp: str) -> list[T
 
 def check_fits(root: TaskWrite, subtree: Sequence[Task]) -> None:
     """Refuse a move whose tasks do not fit in one transaction (422 on ``list_id``)."""
-    before = _prefix_count(root.previous)
-    after = _prefix_count(root.task)
-    actions = 2 + 3 * (1 + len(subtree)) + before + after
+    # Search entries change only where the text does (a PATCH that also edits it).
+    search = len(_prefixes(root.previous) ^ _prefixes(root.task))
+    actions = 2 + 3 * (1 + len(subtree)) + search
     if actions > TRANSACTION_ACTIONS:
         limit = MAX_MOVED_TASKS - 1
         raise _invalid(
@@ -283,8 +283,12 @@ def check_fits(root: TaskWrite, subtree: Sequence[Task]) -> None:
         )
 
 
+def _prefixes(task: Task | None) -> set[str]:
+    return index_prefixes(task.title, task.description) if task else set()
+
+
 def _prefix_count(task: Task | None) -> int:
-    return len(index_prefixes(task.title, task.description)) if task else 0
+    return len(_prefixes(task))
 
 
 # --------------------------------------------------------------------- re-spacing

@@ -20,11 +20,15 @@ BUDGETS = {
     "login": "1 read + session write",
     "get (miss)": "1 GetItem",
     "get (cached)": "0",
-    "create": "1 write (+ quota read)",
+    "create": "1 write (+ quota read, end-of-list Query)",
     "update": "1 write (+ read)",
     "complete": "1 write (+ read)",
-    "delete": "1 write (+ read)",
+    "move": "1 transaction (+ read, neighbour Query)",
+    "delete": "1 write (+ read, subtask Query)",
     "list page": "1 Query",
+    "list by position": "1 Query per page (+ list check, page 1)",
+    "create list": "1 transaction (+ account read, lists Query)",
+    "lists page": "1 Query",
     "list page (cached)": "0",
     "search": "grows with matches",
     "sync page": "1 Query",
@@ -77,8 +81,10 @@ def run(redis_port: int) -> Result:
             api.token = session["access_token"]
             api("GET", "/v1/me")  # the session check is cached from here on, as in use
             due = (clock.now + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            for i in range(3):
-                api("POST", "/v1/tasks", {"title": f"Zebra report {i}", "due_at": due})
+            made = [
+                api("POST", "/v1/tasks", {"title": f"Zebra report {i}", "due_at": due})[1]
+                for i in range(3)
+            ]
             task = count(
                 "create",
                 lambda: api("POST", "/v1/tasks", {"title": "Pay the zebra keeper", "due_at": due}),
@@ -89,6 +95,12 @@ def run(redis_port: int) -> Result:
             count("get (cached)", lambda: api("GET", path), 200)
             count("update", lambda: api("PATCH", path, {"title": "Pay the zebra vet"}), 200)
             count("complete", lambda: api("POST", f"{path}/complete"), 200)
+            after_first = {"after_id": made[0]["id"]}
+            count("move", lambda: api("POST", f"{path}/move", after_first), 200)
+            by_position = f"/v1/tasks?list_id={task['list_id']}&sort=position&limit=25"
+            count("list by position", lambda: api("GET", by_position), 200)
+            count("create list", lambda: api("POST", "/v1/lists", {"name": "Zoo"}), 201)
+            count("lists page", lambda: api("GET", "/v1/lists"), 200)
             count("list page", lambda: api("GET", "/v1/tasks?limit=25"), 200)
             count("list page (cached)", lambda: api("GET", "/v1/tasks?limit=25"), 200)
             count("search", lambda: api("GET", "/v1/tasks?q=zebra"), 200)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from taskcore.cursors import CursorCodec
 from taskcore.domain.changes import TOMBSTONE_RETENTION, Change, Tombstone
 from taskcore.domain.email import Letter
 from taskcore.domain.listing import Segment
+from taskcore.domain.lists import TaskList, inbox_id
 from taskcore.domain.notification import Notification
 from taskcore.domain.reminders import DueReminder, Kind, Pending, next_reminder
 from taskcore.domain.search import index_prefixes
@@ -53,6 +54,8 @@ from taskcore.services.ports import (
     IdempotencyStore,
     Limit,
     Limiter,
+    ListStore,
+    ListWrite,
     Mailer,
     MailRejected,
     MailUnavailable,
@@ -64,6 +67,7 @@ from taskcore.services.ports import (
     SessionsEnd,
     SessionStore,
     SpendOutcome,
+    TaskBatch,
     TaskStore,
     TaskWrite,
     TokenMail,
@@ -139,6 +143,7 @@ class FakeUsers(UserStore):
         # Where a token and its message written with a new account go (the credential
         # and outbox fakes, wired by fake_deps), as the account transaction writes them.
         self.on_mail: Callable[[TokenMail], None] | None = None
+        self.tables: FakeTasks | None = None  # where an Inbox goes (set by FakeTasks)
 
     def get(self, user_id: str) -> User | None:
         self.reads += 1
@@ -148,9 +153,11 @@ class FakeUsers(UserStore):
         self.reads += 1
         return self._emails.get(email)
 
-    def create(self, user: User, mail: TokenMail | None = None) -> None:
-        # One transaction of two puts, each conditioned on its item not existing, and
-        # the token and message puts.
+    def create(
+        self, user: User, mail: TokenMail | None = None, inbox: TaskList | None = None
+    ) -> None:
+        # One transaction of two puts (three with the Inbox, on the tasks table), each
+        # conditioned on its item not existing, and the token and message puts.
         if user.email in self._emails or user.id in self._accounts:
             raise Conflict("An account with this e-mail address already exists")
         self._accounts[user.id] = user
@@ -158,6 +165,9 @@ class FakeUsers(UserStore):
         if mail is not None:
             assert self.on_mail is not None, "wire FakeUsers.on_mail (fake_deps does)"
             self.on_mail(mail)
+        if inbox is not None:
+            assert self.tables is not None, "FakeTasks(users) stores the Inbox"
+            self.tables.put_list(inbox, user.change_seq)
 
     def update_profile(self, before: User, after: User) -> bool:
         if self.before_update:
@@ -197,10 +207,11 @@ class FakeUsers(UserStore):
         self._emails[after.email] = stored
         return True
 
-    def set_counters(self, user_id: str, change_seq: int, task_count: int) -> None:
-        """What a task write's update of the account item does (account item only)."""
+    def set_counters(self, user_id: str, change_seq: int, task_count: int, **more: Any) -> None:
+        """What a task (or list) write's update of the account item does (account item
+        only): ``more`` sets ``list_count`` / ``lists_ready``."""
         self._accounts[user_id] = replace(
-            self._accounts[user_id], change_seq=change_seq, task_count=task_count
+            self._accounts[user_id], change_seq=change_seq, task_count=task_count, **more
         )
 
 
@@ -236,15 +247,38 @@ def stored_task(task: Task, owner: User, seq: int, now: datetime) -> TaskItem:
     deadline = task.due.deadline(timezone) if task.due else None
     pending = next_reminder(task, deadline, owner.reminder_lead_minutes)
     # The caller's deadline_key may be stale (another time zone): it is recomputed.
-    read_back = replace(task, deadline_key=task.due.sort_key(timezone) if task.due else None)
+    read_back = _with_list(
+        replace(task, deadline_key=task.due.sort_key(timezone) if task.due else None)
+    )
     return TaskItem(
         task=read_back,
         seq=seq,
-        keys={"sk": LIVE + task.id, **task.index_keys(timezone)},
+        keys=_keys(task, timezone),
         notify_bucket=pending.bucket(now) if pending else None,
         notify_at=pending.index_key(task) if pending else None,
         notify_kind=pending.kind.value if pending else None,
     )
+
+
+def _keys(task: Task, timezone: str) -> dict[str, str]:
+    """The item's sort keys: table, list indexes, and (when placed) the position index."""
+    keys = {"sk": LIVE + task.id, **task.index_keys(timezone)}
+    if task.position_key is not None:
+        keys["position_key"] = task.position_key
+    return keys
+
+
+def _with_list(task: Task) -> Task:
+    """The task as ``to_task`` reads it back: no list means the owner's Inbox."""
+    return task if task.list_id else replace(task, list_id=inbox_id(task.user_id))
+
+
+@dataclass
+class ListItem:
+    """A list as the tasks table holds it (``sk = L#<id>``), with its change number."""
+
+    task_list: TaskList
+    seq: int
 
 
 def _in_segment(value: str, segment: Segment) -> bool:
@@ -257,6 +291,18 @@ def _in_segment(value: str, segment: Segment) -> bool:
 
 def _search_prefixes(task: Task | None) -> set[str]:
     return index_prefixes(task.title, task.description) if task else set()
+
+
+def _moved_only(current: TaskItem, task: Task) -> bool:
+    placed = replace(
+        current.task,
+        list_id=task.list_id,
+        parent_id=task.parent_id,
+        position=task.position,
+        version=task.version,
+        updated_at=task.updated_at,
+    )
+    return placed == task
 
 
 class FakeTasks(TaskStore):
@@ -274,13 +320,24 @@ class FakeTasks(TaskStore):
     ``fail_next`` outcomes are returned (one per write) without committing anything.
     Counters: ``writes`` (calls), ``commits``, ``reads`` (read requests) and
     ``items_read`` (items fetched by queries, a page at a time).
+
+    v1.1: the tasks table's list items (``L#``, see :class:`FakeLists`) live here too, and
+    so does the list index: an entry per live task in its list's partition, written in
+    the same "transaction" as the task. :meth:`write_batch` commits several changes, each
+    with its own number; a change that only moves a task (list, parent, position,
+    version, update time) keeps the rest of the stored item, as the adapter's in-place
+    update does; ``into_list`` failing (no such list, or being deleted) gives
+    ``LIST_REFUSED`` (after ``TASK_CHANGED``, before ``USER_CHANGED``).
     """
 
     def __init__(self, users: FakeUsers) -> None:
         self._users = users
+        users.tables = self
         self._live: dict[str, dict[str, TaskItem]] = {}
         self._tombstones: dict[str, dict[str, TombstoneItem]] = {}
         self._search: dict[str, dict[str, str]] = {}  # user -> "<prefix>#<task id>" -> id
+        self._lists: dict[str, dict[str, ListItem]] = {}  # user -> list id -> item
+        self._entries: dict[str, dict[str, TaskItem]] = {}  # list id -> task id -> entry
         self.before_write: list[Callable[[], None]] = []
         self.fail_next: list[WriteOutcome] = []
         self.writes = 0
@@ -299,35 +356,80 @@ class FakeTasks(TaskStore):
         return self._users.stored(user_id), item.task if item else None
 
     def write(self, user: User, change: TaskWrite, now: datetime) -> WriteOutcome:
+        return self.write_batch(user, TaskBatch((change,)), now)
+
+    def read_for_write(
+        self, user_id: str, task_ids: Sequence[str]
+    ) -> tuple[User | None, dict[str, Task]]:
+        self.reads += 1
+        found = {i: item.task for i in task_ids if (item := self.item(user_id, i)) is not None}
+        return self._users.stored(user_id), found
+
+    def write_batch(self, user: User, batch: TaskBatch, now: datetime) -> WriteOutcome:
         self.writes += 1
         if self.before_write:
             self.before_write.pop(0)()  # popped first: the hook may write too
         if self.fail_next:
             return self.fail_next.pop(0)
-        task = change.task
-        live = self._live.setdefault(task.user_id, {})
-        current = live.get(task.id)
-        if change.expected_version is None:
-            task_ok = current is None
-        else:
-            task_ok = current is not None and current.task.version == change.expected_version
-        if not task_ok:
-            return WriteOutcome.TASK_CHANGED
+        outcome = self._refusal(user, batch)
+        if outcome is not None:
+            return outcome
+        seq, count = user.change_seq, user.task_count
+        for change in batch.writes:
+            seq += 1
+            count += -1 if change.delete else (1 if change.expected_version is None else 0)
+            self._apply(change, user, seq, now)
+        self._users.set_counters(user.id, seq, count)
+        self.commits += 1
+        return WriteOutcome.COMMITTED
+
+    def _refusal(self, user: User, batch: TaskBatch) -> WriteOutcome | None:
+        """The outcome of a failed condition, in the adapter's order of precedence."""
+        for change in batch.writes:
+            current = self.item(change.task.user_id, change.task.id)
+            if change.expected_version is None:
+                task_ok = current is None
+            else:
+                task_ok = current is not None and current.task.version == change.expected_version
+            if not task_ok:
+                return WriteOutcome.TASK_CHANGED
+        if batch.into_list is not None:
+            target = self._lists.get(user.id, {}).get(batch.into_list)
+            if target is None or target.task_list.deleting:
+                return WriteOutcome.LIST_REFUSED
         account = self._users.stored(user.id)
         if account is None or account.change_seq != user.change_seq:
             return WriteOutcome.USER_CHANGED
-        seq = user.change_seq + 1
-        delta = -1 if change.delete else (1 if change.expected_version is None else 0)
-        self._users.set_counters(user.id, seq, user.task_count + delta)
+        return None
+
+    def _apply(self, change: TaskWrite, user: User, seq: int, now: datetime) -> None:
+        task = change.task
+        live = self._live.setdefault(task.user_id, {})
+        current = live.get(task.id)
         self._update_search(change)
+        old_list = current.task.list_id if current else None
+        if old_list is not None:
+            self._entries.get(old_list, {}).pop(task.id, None)
         if change.delete:
             del live[task.id]
             tombstone = Tombstone(task.id, format_instant(now), ttl(now + TOMBSTONE_RETENTION))
             self._tombstones.setdefault(task.user_id, {})[task.id] = TombstoneItem(tombstone, seq)
-        else:
-            live[task.id] = stored_task(task, user, seq, now)
-        self.commits += 1
-        return WriteOutcome.COMMITTED
+            return
+        item = stored_task(task, user, seq, now)
+        if current is not None and change.previous is not None and _moved_only(current, task):
+            # In place: the stored task's other fields (the job's bookkeeping) stay.
+            kept = replace(
+                current.task,
+                list_id=item.task.list_id,
+                parent_id=task.parent_id,
+                position=task.position,
+                version=task.version,
+                updated_at=task.updated_at,
+            )
+            item = replace(current, task=kept, seq=seq, keys=_keys(kept, user.timezone))
+        live[task.id] = item
+        entry_list = item.task.list_id or inbox_id(task.user_id)
+        self._entries.setdefault(entry_list, {})[task.id] = replace(item)
 
     def _update_search(self, change: TaskWrite) -> None:
         # Like the adapter, the entries to change come from the caller's ``previous``
@@ -345,7 +447,11 @@ class FakeTasks(TaskStore):
         live = self._live.get(owner.id, {})
         dated = [item for item in live.values() if item.keys["due_sort"] < "~"]
         for item in dated:  # the sequence number stays: sync does not see a re-key
-            live[item.task.id] = stored_task(item.task, owner, item.seq, now)
+            fresh = stored_task(item.task, owner, item.seq, now)
+            live[item.task.id] = fresh
+            entries = self._entries.get(fresh.task.list_id or "", {})
+            if owner.lists_ready and item.task.id in entries:
+                entries[item.task.id] = replace(fresh)
         return len(dated)
 
     def search_candidates(self, user_id: str, key_prefix: str) -> set[str]:
@@ -374,10 +480,15 @@ class FakeTasks(TaskStore):
             # An index orders by its own key, then by the table's sort key.
             return item.keys[attribute], item.keys["sk"]
 
+        if segment.list_id is None:
+            stored = self._live.get(user_id, {}).values()
+        else:  # the list's partition of the list index
+            stored = self._entries.get(segment.list_id, {}).values()
         rows = [
             item
-            for item in self._live.get(user_id, {}).values()
-            if _in_segment(item.keys[attribute], segment)
+            for item in stored
+            # Indexes are sparse: an item without the index's key is not in it.
+            if attribute in item.keys and _in_segment(item.keys[attribute], segment)
         ]
         rows.sort(key=position, reverse=not forward)
         if start is not None:
@@ -394,13 +505,17 @@ class FakeTasks(TaskStore):
             Change(item.seq, item.task) for item in self._live.get(user_id, {}).values()
         ]
         rows += [Change(item.seq, item.tombstone) for item in self.tombstones(user_id)]
+        rows += [Change(item.seq, item.task_list) for item in self._lists.get(user_id, {}).values()]
         rows = sorted((change for change in rows if change.seq > seq), key=lambda c: c.seq)
         yield from _pages(rows, page_size, self._count_items)
 
     def delete_everything(self, user_id: str) -> int:
+        lists = self._lists.pop(user_id, {})
+        for list_id in {*lists, inbox_id(user_id)}:
+            self._entries.pop(list_id, None)
         removed = len(self._live.pop(user_id, {})) + len(self._tombstones.pop(user_id, {}))
         self._search.pop(user_id, None)
-        return removed
+        return removed + len(lists)
 
     def _count_items(self, count: int) -> None:
         self.items_read += count
@@ -423,6 +538,107 @@ class FakeTasks(TaskStore):
     def search_keys(self, user_id: str) -> set[str]:
         """The user's search entries (``<prefix>#<task id>``)."""
         return set(self._search.get(user_id, {}))
+
+    def entries(self, list_id: str) -> dict[str, TaskItem]:
+        """A list's partition of the list index (task id -> entry)."""
+        return dict(self._entries.get(list_id, {}))
+
+    def put_list(self, task_list: TaskList, seq: int) -> None:
+        """Store a list item (the account's counters are the caller's business)."""
+        self._lists.setdefault(task_list.user_id, {})[task_list.id] = ListItem(task_list, seq)
+
+    def list_items(self, user_id: str) -> dict[str, ListItem]:
+        """The user's list items."""
+        return self._lists.setdefault(user_id, {})
+
+    def add_tombstone(self, user_id: str, tombstone: Tombstone, seq: int) -> None:
+        """Store a tombstone (a deleted list's)."""
+        self._tombstones.setdefault(user_id, {})[tombstone.id] = TombstoneItem(tombstone, seq)
+
+    def store_v1_0_task(self, task: Task, owner: User, seq: int, now: datetime) -> None:
+        """A task as stored before lists existed: no list, no position, no entry."""
+        item = stored_task(
+            replace(task, list_id=None, parent_id=None, position=None), owner, seq, now
+        )
+        self._live.setdefault(task.user_id, {})[task.id] = item
+        for prefix in _search_prefixes(task):
+            self._search.setdefault(task.user_id, {})[f"{prefix}#{task.id}"] = task.id
+
+
+# --------------------------------------------------------------------------- lists
+
+
+class FakeLists(ListStore):
+    """Lists, kept by :class:`FakeTasks` (they are items of the tasks table).
+
+    :meth:`write` behaves like the adapter's transaction: a list not at its expected
+    version (or existing, for a create) gives ``LIST_CHANGED``; the account not at
+    ``user.change_seq`` gives ``USER_CHANGED``; otherwise every change commits with its
+    own number, the account's ``list_count`` moves (and ``lists_ready`` is set when
+    asked), and a delete leaves a tombstone of kind ``list``. ``fail_next`` outcomes are
+    returned without committing. Counts ``reads`` and ``writes``.
+    """
+
+    def __init__(self, tasks: FakeTasks) -> None:
+        self._tasks = tasks
+        self._users = tasks._users
+        self.fail_next: list[WriteOutcome] = []
+        self.reads = 0
+        self.writes = 0
+
+    def get(self, user_id: str, list_id: str) -> TaskList | None:
+        self.reads += 1
+        item = self._tasks.list_items(user_id).get(list_id)
+        return item.task_list if item else None
+
+    def all(self, user_id: str) -> list[TaskList]:
+        self.reads += 1
+        return [item.task_list for item in self._tasks.list_items(user_id).values()]
+
+    def load_for_write(self, user_id: str, list_id: str) -> tuple[User | None, TaskList | None]:
+        self.reads += 1
+        item = self._tasks.list_items(user_id).get(list_id)
+        return self._users.stored(user_id), item.task_list if item else None
+
+    def write(
+        self, user: User, writes: Sequence[ListWrite], now: datetime, *, ready: bool = False
+    ) -> WriteOutcome:
+        self.writes += 1
+        if self.fail_next:
+            return self.fail_next.pop(0)
+        items = self._tasks.list_items(user.id)
+        for change in writes:
+            current = items.get(change.task_list.id)
+            if change.expected_version is None:
+                list_ok = current is None
+            else:
+                list_ok = (
+                    current is not None and current.task_list.version == change.expected_version
+                )
+            if not list_ok:
+                return WriteOutcome.LIST_CHANGED
+        account = self._users.stored(user.id)
+        if account is None or account.change_seq != user.change_seq:
+            return WriteOutcome.USER_CHANGED
+        seq, count = user.change_seq, user.list_count
+        for change in writes:
+            seq += 1
+            task_list = change.task_list
+            if change.delete:
+                count -= 1
+                del items[task_list.id]
+                gone = Tombstone(
+                    task_list.id, format_instant(now), ttl(now + TOMBSTONE_RETENTION), "list"
+                )
+                self._tasks.add_tombstone(user.id, gone, seq)
+            else:
+                count += 1 if change.expected_version is None else 0
+                items[task_list.id] = ListItem(task_list, seq)
+        more: dict[str, Any] = {"list_count": count}
+        if ready:
+            more["lists_ready"] = True
+        self._users.set_counters(user.id, seq, account.task_count, **more)
+        return WriteOutcome.COMMITTED
 
 
 # ------------------------------------------------------------------- notifications
@@ -1088,10 +1304,12 @@ def fake_deps(clock: Clock | None = None, **overrides: Any) -> Deps:
     credentials = overrides.pop("credentials", None) or FakeCredentials(users, sessions, outbox)
     if isinstance(users, FakeUsers) and users.on_mail is None:
         users.on_mail = credentials.issue
+    lists = overrides.pop("lists", None) or FakeLists(tasks)
     defaults: dict[str, Any] = {
         "settings": settings,
         "users": users,
         "tasks": tasks,
+        "lists": lists,
         "sessions": sessions,
         "notifications": FakeNotifications(tasks),
         "idempotency": FakeIdempotency(),

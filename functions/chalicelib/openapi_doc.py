@@ -30,6 +30,7 @@ filtering, keyword search, incremental sync and due-date notifications.
 # Example values of path parameters, by name.
 PATH_EXAMPLES = {
     "task_id": schemas.TASK_ID_EXAMPLE,
+    "list_id": "01JQ5ZA1B2C3D4E5F6G7H8J9K0",
     "notification_id": "01JQ5ZB0C1D2E3F4G5H6J7K8M9",
     "code": "validation_failed",
     "name": "docs.js",
@@ -43,19 +44,19 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
     },
     "If-Match": {
-        "description": "Act only if the task's ETag matches (412 otherwise)",
+        "description": "Act only if the task's (or list's) ETag matches (412 otherwise)",
         "schema": {"type": "string", "maxLength": 256},
     },
     "If-None-Match": {
-        "description": "304 when the task's ETag matches",
+        "description": "304 when the task's (or list's) ETag matches",
         "schema": {"type": "string", "maxLength": 256},
     },
 }
 _DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
 RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
     "X-Request-Id": {"description": "The request's id (echoed or generated)"},
-    "ETag": {"description": 'The task\'s version, "<version>"'},
-    "Location": {"description": "Where the new task is"},
+    "ETag": {"description": "The task's (or list's) version, \"<version>\""},
+    "Location": {"description": "Where the new task (or list) is"},
     "Retry-After": {"description": "Seconds to wait before retrying", "schema": _DIGITS},
     "WWW-Authenticate": {
         "description": 'The Bearer challenge; error="invalid_token" when a token was sent '

@@ -23,6 +23,7 @@ from taskcore.mail import SesMailer, SmtpMailer
 from taskcore.repositories import (
     CredentialRepository,
     IdempotencyRepository,
+    ListRepository,
     NotificationRepository,
     OutboxRepository,
     SessionRepository,
@@ -107,6 +108,7 @@ def build(
         settings=settings,
         users=UserRepository(connection),
         tasks=TaskRepository(connection),
+        lists=ListRepository(connection),
         sessions=SessionRepository(connection, family_lifetime),
         notifications=NotificationRepository(connection),
         idempotency=IdempotencyRepository(connection),

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     )
     bcrypt_cost: int = Field(default=12, ge=4, le=16, alias="BCRYPT_COST")
     max_tasks_per_user: int = Field(default=10_000, ge=1, alias="MAX_TASKS_PER_USER")
+    max_lists_per_user: int = Field(default=500, ge=1, le=500, alias="MAX_LISTS_PER_USER")
     # Brute-force limits on the credential endpoints (fixed windows; see SECURITY.md).
     login_max_failures_per_account: int = Field(
         default=10, ge=1, alias="LOGIN_MAX_FAILURES_PER_ACCOUNT"

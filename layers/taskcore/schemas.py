@@ -29,7 +29,7 @@ from taskcore.errors import MAX_FIELD_ERRORS, BadRequest, FieldError, Validation
 
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f.]{2,}$")
 READ_ONLY_TASK_FIELDS = frozenset(
-    {"id", "all_day", "completed_at", "created_at", "updated_at", "version"}
+    {"id", "all_day", "completed_at", "created_at", "updated_at", "version", "position"}
 )
 
 
@@ -144,6 +144,13 @@ Tags = Annotated[
     AfterValidator(_tags),
 ]
 PriorityName = Literal["low", "normal", "high"]
+# Ids of tasks and lists, as the API hands them out (ULIDs; an Inbox's id is derived).
+ItemId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+ListName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ParentId = Annotated[
+    ItemId | None,
+    Field(description="The parent task (same list, at most 3 levels); null: top level"),
+]
 
 
 class _Strict(BaseModel):
@@ -301,6 +308,8 @@ class TaskCreate(_Strict):
     priority: PriorityName = "normal"
     tags: Tags = []
     completed: Annotated[bool, Field(strict=True)] = False
+    list_id: Annotated[ItemId | None, Field(description="Default (or null): the Inbox")] = None
+    parent_id: ParentId = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -332,6 +341,43 @@ class TaskUpdate(_Strict):
     priority: PriorityName | None = None
     tags: Tags | None = None
     completed: Annotated[bool | None, Field(strict=True)] = None
+    list_id: Annotated[
+        ItemId | None, Field(description="Moves the task (with its subtasks) to that list")
+    ] = None
+    parent_id: ParentId = None
+
+
+class TaskMove(_Strict):
+    """Body of ``POST /v1/tasks/{id}/move``: where the task goes. Without ``list_id`` /
+    ``parent_id`` it stays in its list (under the anchor's parent when an anchor is
+    given); ``after_id`` / ``before_id`` name a task among its new siblings (``after_id:
+    null`` = to the end, ``before_id: null`` = to the start; neither = to the end when the
+    list or parent changes)."""
+
+    list_id: ItemId | None = None
+    parent_id: ParentId = None
+    after_id: ItemId | None = None
+    before_id: ItemId | None = None
+
+
+class ListCreate(_Strict):
+    """Body of ``POST /v1/lists``."""
+
+    name: ListName
+
+
+class ListUpdate(_Strict):
+    """Body of ``PATCH /v1/lists/{id}``."""
+
+    name: ListName | None = None
+
+
+class ListMove(_Strict):
+    """Body of ``POST /v1/lists/{id}/move``: exactly one of ``after_id`` (null = to the
+    end) or ``before_id`` (null = to the start)."""
+
+    after_id: ItemId | None = None
+    before_id: ItemId | None = None
 
 
 # Replies. Timestamps are RFC 3339 in UTC with milliseconds (taskcore.clock.format_instant).
@@ -354,6 +400,9 @@ _TASK_EXAMPLE: JsonDict = {
     "created_at": "2026-03-01T12:00:00.000Z",
     "updated_at": "2026-03-01T12:00:00.000Z",
     "version": 1,
+    "list_id": "inbox-01JQ5Z7A0B1C2D3E4F5G6H7J8K",
+    "parent_id": None,
+    "position": "a0",
 }
 _USER_EXAMPLE: JsonDict = {
     "id": "01JQ5Z7A0B1C2D3E4F5G6H7J8K",
@@ -426,6 +475,28 @@ class TaskOut(BaseModel):
     created_at: Instant
     updated_at: Instant
     version: Annotated[int, Field(description="Increases by one on every change; the ETag")]
+    list_id: str
+    parent_id: str | None
+    position: Annotated[str | None, Field(description="Opaque; orders siblings (sort=position)")]
+
+
+class ListOut(BaseModel):
+    """A list as the API returns it."""
+
+    id: str
+    name: str
+    is_inbox: bool
+    position: str
+    created_at: Instant
+    updated_at: Instant
+    version: Annotated[int, Field(description="Increases by one on every change; the ETag")]
+
+
+class ListPage(BaseModel):
+    """Reply of ``GET /v1/lists``: the lists in manual order."""
+
+    items: list[ListOut]
+    next_cursor: str | None
 
 
 class TaskPage(BaseModel):
@@ -536,7 +607,16 @@ QueryBool = Annotated[
     PlainSerializer(lambda value: "true" if value else "false", return_type=str),
     WithJsonSchema({"type": "boolean"}),
 ]
-SortName = Literal["created_at", "-created_at", "due_at", "-due_at", "updated_at", "-updated_at"]
+SortName = Literal[
+    "created_at",
+    "-created_at",
+    "due_at",
+    "-due_at",
+    "updated_at",
+    "-updated_at",
+    "position",
+    "-position",
+]
 SORT_NAMES: dict[str, str] = {
     "created_at": "CREATED_AT",
     "-created_at": "CREATED_AT_DESC",
@@ -544,6 +624,8 @@ SORT_NAMES: dict[str, str] = {
     "-due_at": "DUE_AT_DESC",
     "updated_at": "UPDATED_AT",
     "-updated_at": "UPDATED_AT_DESC",
+    "position": "POSITION",
+    "-position": "POSITION_DESC",
 }
 # "+" in a query string means a space: an offset sent unencoded arrives as " 01:00".
 _UNENCODED_PLUS = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)? \d{2}:\d{2}$")
@@ -617,11 +699,16 @@ class ListParams(_Strict):
         AfterValidator(_sorted_tags),
     ] = None
     priority: PriorityName | None = None
+    list_id: Annotated[ItemId | None, Field(description="The tasks of one list")] = None
+    parent_id: Annotated[
+        ItemId | None,
+        Field(description="The children of one task; `none`: only tasks without a parent"),
+    ] = None
     sort: Annotated[
         SortName,
         Field(
             description="Order: a field, '-' first for descending; tasks without a due "
-            "date come last for due_at",
+            "date come last for due_at; position (manual order) needs list_id or parent_id",
         ),
         WithJsonSchema(
             {
@@ -663,11 +750,24 @@ class SyncParams(_Strict):
 
 
 class Tombstone(BaseModel):
-    """A deleted task, as sync reports it."""
+    """A deleted task or list, as sync reports it."""
 
     id: str
     deleted: Literal[True]
     deleted_at: Instant
+    kind: Literal["task", "list"]
+
+
+class TaskChange(TaskOut):
+    """A task as sync reports it."""
+
+    kind: Literal["task"]
+
+
+class ListChange(ListOut):
+    """A list as sync reports it."""
+
+    kind: Literal["list"]
 
 
 class SyncPage(BaseModel):
@@ -678,11 +778,12 @@ class SyncPage(BaseModel):
             "examples": [
                 {
                     "changes": [
-                        _TASK_EXAMPLE,
+                        {**_TASK_EXAMPLE, "kind": "task"},
                         {
                             "id": "01JQ5Z9C3D4E5F6G7H8J9K0M1N",
                             "deleted": True,
                             "deleted_at": "2026-03-02T08:00:00.000Z",
+                            "kind": "task",
                         },
                     ],
                     "next_since": "eyJzIjoxMn0.c2ln",
@@ -692,9 +793,26 @@ class SyncPage(BaseModel):
         }
     )
 
-    changes: list[TaskOut | Tombstone]
+    changes: list[TaskChange | ListChange | Tombstone]
     next_since: str
     has_more: bool
+
+
+class ListsParams(_Strict):
+    """Query parameters of ``GET /v1/lists``."""
+
+    limit: Annotated[int, Field(ge=1, le=500, description="Page size")] = 100
+    cursor: Annotated[
+        str | None, Field(max_length=2048, description="next_cursor of the previous page")
+    ] = None
+
+
+class DeleteListParams(_Strict):
+    """Query parameters of ``DELETE /v1/lists/{id}``."""
+
+    cascade: Annotated[
+        QueryBool | None, Field(description="`true`: delete the list's tasks too")
+    ] = None
 
 
 class NotificationParams(_Strict):

@@ -135,3 +135,61 @@ def test_openapi_document_is_served(api: HttpApi) -> None:
     reply = api.request("GET", "/v1/openapi.json")
     assert reply.status == 200
     assert reply.json["openapi"].startswith("3.1")
+
+
+def test_lists_subtasks_and_manual_order(api: HttpApi) -> None:
+    """v1.1: a client's journey through lists and subtasks, over HTTP through nginx."""
+    session = api.register()
+    token = session["access_token"]
+    [inbox] = api.request("GET", "/v1/lists", token=token).json["items"]
+    assert inbox["is_inbox"]
+    key = {"Idempotency-Key": f"e2e-list-{uuid.uuid4().hex}"}
+    created = api.request("POST", "/v1/lists", {"name": "Groceries"}, token=token, headers=key)
+    assert created.status == 201, created.body
+    groceries = created.json
+    replay = api.request("POST", "/v1/lists", {"name": "Groceries"}, token=token, headers=key)
+    assert replay.status == 201 and replay.json == groceries
+
+    def add(title: str, **fields: Any) -> dict[str, Any]:
+        reply = api.request("POST", "/v1/tasks", {"title": title, **fields}, token=token)
+        assert reply.status == 201, reply.body
+        task: dict[str, Any] = reply.json
+        return task
+
+    milk, bread = add("milk", list_id=groceries["id"]), add("bread", list_id=groceries["id"])
+    oat = add("oat milk", parent_id=milk["id"])
+    assert oat["list_id"] == groceries["id"] and oat["parent_id"] == milk["id"]
+    moved = api.request(
+        "POST", f"/v1/tasks/{bread['id']}/move", {"before_id": milk["id"]}, token=token
+    )
+    assert moved.status == 200 and moved.json["version"] == 2
+
+    def titles(query: str) -> list[str]:
+        reply = api.request("GET", f"/v1/tasks?{query}", token=token)
+        assert reply.status == 200, reply.body
+        return [t["title"] for t in reply.json["items"]]
+
+    top = f"list_id={groceries['id']}&parent_id=none&sort=position"
+    assert titles(top) == ["bread", "milk"]
+    assert titles(f"parent_id={milk['id']}") == ["oat milk"]
+    _problem(api.request("GET", "/v1/tasks?sort=position", token=token), 400)
+    too_deep = add("alt", parent_id=oat["id"])
+    _problem(
+        api.request("POST", "/v1/tasks", {"title": "x", "parent_id": too_deep["id"]}, token=token),
+        422,
+    )
+    # The list moves to the top, is renamed with If-Match, then goes with its tasks.
+    path = f"/v1/lists/{groceries['id']}"
+    first = api.request("POST", f"{path}/move", {"before_id": None}, token=token)
+    assert first.status == 200
+    names = [x["name"] for x in api.request("GET", "/v1/lists", token=token).json["items"]]
+    assert names == ["Groceries", "Inbox"]
+    renamed = api.request(
+        "PATCH", path, {"name": "Shopping"}, token=token, headers={"If-Match": '"2"'}
+    )
+    assert renamed.status == 200 and renamed.json["name"] == "Shopping"
+    _problem(api.request("DELETE", path, token=token), 409)
+    assert api.request("DELETE", f"{path}?cascade=true", token=token).status == 204
+    _problem(api.request("GET", f"/v1/tasks/{milk['id']}", token=token), 404)
+    changes = api.request("GET", "/v1/sync?limit=100", token=token).json["changes"]
+    assert [c["kind"] for c in changes] == ["list"]  # a first download: only the Inbox

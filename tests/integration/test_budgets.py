@@ -42,18 +42,23 @@ def test_writes_are_one_read_and_one_transaction(api, calls) -> None:
     token = api.token()
     api.request("GET", "/v1/me", token=token)
     create = _count(calls, lambda: api.create(token))
-    assert create == Counter({"GetItem": 1, "TransactWriteItems": 1})
+    # v1.1: the account (quota, change number), then the last task of the Inbox (a new
+    # task goes to the end: one Query of one item), then one transaction.
+    assert create == Counter({"GetItem": 1, "Query": 1, "TransactWriteItems": 1})
+    assert calls.on_table("list_index") == Counter({"Query": 1, "TransactWriteItems": 1})
     path = f"/v1/tasks/{api.create(token)['id']}"
     for method, suffix, body in (
         ("PATCH", "", {"title": "renamed"}),
         ("POST", "/complete", None),
         ("POST", "/reopen", None),
-        ("DELETE", "", None),
     ):
         counts = _count(
             calls, lambda m=method, p=path + suffix, b=body: api.request(m, p, b, token=token)
         )
         assert counts == Counter({"TransactGetItems": 1, "TransactWriteItems": 1}), method + suffix
+    # v1.1: a delete takes the task's subtasks too: one Query finds that it has none.
+    counts = _count(calls, lambda: api.request("DELETE", path, token=token))
+    assert counts == Counter({"TransactGetItems": 1, "Query": 1, "TransactWriteItems": 1})
 
 
 def test_idempotent_complete_writes_nothing(api, calls) -> None:
@@ -124,14 +129,15 @@ def test_a_due_range_reads_only_matching_items(api, calls) -> None:
 
 # --- account lifecycle (v1.1) ------------------------------------------------------------------
 # Register is unchanged in requests: its one account transaction now also holds the address
-# verification token (auth) and its message (outbox): four items, one TransactWriteItems.
+# verification token (auth), its message (outbox) and the Inbox (tasks): five items, one
+# TransactWriteItems.
 
 
 def test_register_writes_the_verification_mail_inside_the_account_transaction(api, calls) -> None:
     _count(calls, lambda: api.register())
     assert calls.on_table("outbox") == Counter({"TransactWriteItems": 1})
     assert calls.on_table("auth") == Counter({"TransactWriteItems": 2})  # + the session
-    assert calls.items_written == 4 + 2
+    assert calls.items_written == 5 + 2
 
 
 def test_a_reset_request_costs_the_same_for_known_and_unknown_addresses(api, calls) -> None:
@@ -191,3 +197,55 @@ def test_confirm_verify_resend_change_and_send_budgets(api, calls, deps, smtp, c
     changed = _count(calls, lambda: api.request("POST", "/v1/auth/password", change, token=token))
     # The account, one transaction (account items + end mark), the new session.
     assert changed == Counter({"GetItem": 1, "TransactWriteItems": 2})
+
+
+def test_list_writes_are_one_transaction_and_a_lists_page_one_query(api, calls) -> None:
+    token = api.token()
+    api.request("GET", "/v1/me", token=token)
+    create = lambda: api.request("POST", "/v1/lists", {"name": "Work"}, token=token)  # noqa: E731
+    # The account (quota, change number), every list (the end: at most 500, one Query).
+    assert _count(calls, create) == Counter({"GetItem": 1, "Query": 1, "TransactWriteItems": 1})
+    work = api.request("POST", "/v1/lists", {"name": "Home"}, token=token).json
+    path = f"/v1/lists/{work['id']}"
+    rename = lambda: api.request("PATCH", path, {"name": "House"}, token=token)  # noqa: E731
+    assert _count(calls, rename) == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
+    move = lambda: api.request("POST", f"{path}/move", {"before_id": None}, token=token)  # noqa: E731
+    assert _count(calls, move) == Counter({"GetItem": 1, "Query": 1, "TransactWriteItems": 1})
+    page = lambda: api.request("GET", "/v1/lists", token=token)  # noqa: E731
+    assert _count(calls, page) == Counter({"Query": 1})
+    assert _count(calls, page) == Counter()  # cached until the next write
+    get = lambda: api.request("GET", path, token=token)  # noqa: E731
+    assert _count(calls, get) == Counter({"GetItem": 1})
+    delete = lambda: api.request("DELETE", path, token=token)  # noqa: E731
+    # The account and the list, one Query of one item (is it empty?), one transaction.
+    assert _count(calls, delete) == Counter(
+        {"TransactGetItems": 1, "Query": 1, "TransactWriteItems": 1}
+    )
+
+
+def test_a_task_move_is_one_transaction(api, calls) -> None:
+    token = api.token()
+    api.request("GET", "/v1/me", token=token)
+    work = api.request("POST", "/v1/lists", {"name": "Work"}, token=token).json
+    a, b, c = (api.create(token, title=t) for t in "abc")
+    move = lambda: api.request(  # noqa: E731
+        "POST", f"/v1/tasks/{c['id']}/move", {"after_id": a["id"]}, token=token
+    )
+    # The account, the task and the anchor in one read, the anchor's next sibling (one
+    # Query of at most three items), one transaction.
+    assert _count(calls, move) == Counter(
+        {"TransactGetItems": 1, "Query": 1, "TransactWriteItems": 1}
+    )
+    assert calls.items_read <= 3 + 3
+    for title in ("b1", "b2"):
+        api.create(token, title=title, parent_id=b["id"])
+    to_work = lambda: api.request(  # noqa: E731
+        "POST", f"/v1/tasks/{b['id']}/move", {"list_id": work["id"]}, token=token
+    )
+    # To another list with two subtasks: the end of the new list (one Query), the
+    # subtasks (one Query per task that may have children: b, b1, b2), one transaction
+    # of 3 actions per task plus the account and the new list's check.
+    assert _count(calls, to_work) == Counter(
+        {"TransactGetItems": 1, "Query": 4, "TransactWriteItems": 1}
+    )
+    assert calls.items_written == 3 * 3 + 1

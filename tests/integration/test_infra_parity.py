@@ -108,3 +108,9 @@ def test_template_tables_are_the_model_tables(dynamodb: Any) -> None:
     assert len(tasks["local_indexes"]) == 5
     assert list(tasks["global_indexes"]) == ["by_notify_bucket"]
     assert tasks["ttl"] == ("ENABLED", "expires_at")
+    # v1.1: a list's tasks in any order, with manual order: five local indexes of its own.
+    listed = shape(dynamodb, from_template + "list_index")
+    assert set(listed["local_indexes"]) == {
+        "by_position", "by_due", "by_status_due", "by_status_created", "by_updated"
+    }
+    assert listed["key"][0]["AttributeName"] == "list_id" and listed["ttl"][0] == "DISABLED"

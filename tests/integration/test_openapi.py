@@ -37,6 +37,8 @@ def test_request_schemas_are_the_validation_schemas(api) -> None:
         "priority",
         "tags",
         "completed",
+        "list_id",  # v1.1
+        "parent_id",
     }
 
 

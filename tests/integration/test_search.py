@@ -119,20 +119,24 @@ def test_a_huge_description_is_one_bounded_transaction(api, calls) -> None:
     for description in (latin, cjk):
         calls.reset()
         task = api.create(token, title="Huge", description=description)
-        assert calls.calls == Counter({"GetItem": 1, "TransactWriteItems": 1})
-        # The index entries, the task and the account.
-        assert calls.items_written == MAX_INDEXED_STARTS + 2
+        # v1.1: the Query finds the end of the Inbox.
+        assert calls.calls == Counter({"GetItem": 1, "Query": 1, "TransactWriteItems": 1})
+        # The index entries, the task, its list-index entry and the account.
+        assert calls.items_written == MAX_INDEXED_STARTS + 3
         calls.reset()
         other = description[::-1]  # another 2,500 (5,000) starts, nothing kept: all change
         path = f"/v1/tasks/{task['id']}"
         reply = api.request("PATCH", path, {"title": "Big", "description": other}, token=token)
         assert reply.status == 200
         assert calls.calls == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
-        assert calls.items_written == 2 * MAX_INDEXED_STARTS + 2  # the whole index rewritten
+        # The whole index rewritten, the task, its list-index entry, the account.
+        assert calls.items_written == 2 * MAX_INDEXED_STARTS + 3
         calls.reset()
         assert api.request("DELETE", path, token=token).status == 204
-        assert calls.calls == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
-        assert calls.items_written == MAX_INDEXED_STARTS + 3  # entries, task, tombstone, account
+        # v1.1: the Query looks for subtasks (none).
+        assert calls.calls == Counter({"TransactGetItems": 1, "Query": 1, "TransactWriteItems": 1})
+        # Entries, task, tombstone, list-index entry, account.
+        assert calls.items_written == MAX_INDEXED_STARTS + 4
 
 
 def _seed(deps, user_id: str, total: int, matching: int) -> None:

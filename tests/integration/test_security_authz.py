@@ -54,6 +54,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/tasks/{task_id}/complete"): OBJECT,
     ("POST", "/v1/tasks/{task_id}/reopen"): OBJECT,
     ("POST", "/v1/notifications/{notification_id}/read"): OBJECT,
+    # v1.1: lists are the caller's like tasks; a task's move names ids of the caller only.
+    ("GET", "/v1/lists"): COLLECTION,
+    ("POST", "/v1/lists"): COLLECTION,
+    ("GET", "/v1/lists/{list_id}"): OBJECT,
+    ("PATCH", "/v1/lists/{list_id}"): OBJECT,
+    ("DELETE", "/v1/lists/{list_id}"): OBJECT,
+    ("POST", "/v1/lists/{list_id}/move"): OBJECT,
+    ("POST", "/v1/tasks/{task_id}/move"): OBJECT,
 }
 
 SECRET_TITLE = "Alice private plans"
@@ -66,6 +74,7 @@ class Victim:
     token: str
     refresh_token: str
     task: dict[str, Any]
+    list_id: str
     deleted_task_id: str
     task_cursor: str
     sync_since: str
@@ -83,7 +92,10 @@ def victim(api: ApiClient, deps: Deps, clock: FakeClock) -> Victim:
     session = api.register()
     token = session["access_token"]
     due = (clock() + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    task = api.create(token, title=SECRET_TITLE, description="alpha bravo", due_at=due)
+    secret_list = api.request("POST", "/v1/lists", {"name": SECRET_TITLE}, token=token).json
+    task = api.create(
+        token, title=SECRET_TITLE, description="alpha bravo", due_at=due, list_id=secret_list["id"]
+    )
     api.create(token, title=f"{SECRET_TITLE} two", due_at=due)
     gone = api.create(token, title="to be deleted")
     assert api.request("DELETE", f"/v1/tasks/{gone['id']}", token=token).status == 204
@@ -96,6 +108,7 @@ def victim(api: ApiClient, deps: Deps, clock: FakeClock) -> Victim:
         token=token,
         refresh_token=session["refresh_token"],
         task=api.request("GET", f"/v1/tasks/{task['id']}", token=token).json,
+        list_id=secret_list["id"],
         deleted_task_id=gone["id"],
         task_cursor=page["next_cursor"],
         sync_since=sync["next_since"],
@@ -130,8 +143,14 @@ def _object_requests(victim: Victim) -> list[tuple[str, str, Any]]:
         ("GET", deleted, None),
         ("PATCH", deleted, {"title": "resurrected"}),
         ("POST", f"/v1/notifications/{victim.notification_id}/read", None),
+        ("POST", f"{task}/move", {"after_id": None}),
+        ("GET", f"/v1/lists/{victim.list_id}", None),
+        ("PATCH", f"/v1/lists/{victim.list_id}", {"name": "stolen"}),
+        ("DELETE", f"/v1/lists/{victim.list_id}", None),
+        ("POST", f"/v1/lists/{victim.list_id}/move", {"after_id": None}),
     ]
     templates = {(m, p.replace(victim.task["id"], "{task_id}")) for m, p, _ in requests}
+    templates = {(m, p.replace(victim.list_id, "{list_id}")) for m, p in templates}
     templates = {(m, p.replace(victim.notification_id, "{notification_id}")) for m, p in templates}
     objects = {key for key, kind in ROUTES.items() if kind == OBJECT}
     assert objects <= templates, "every OBJECT route needs a row here"
@@ -146,9 +165,11 @@ def test_another_users_objects_are_404_and_reveal_nothing(api: ApiClient, victim
             detail = problem(reply, 404)["detail"]
             assert SECRET_TITLE not in reply.body.decode() and "ETag" not in reply.headers
             assert "not found" in detail.lower() or "no " in detail.lower()
-    # A's task is untouched, and so is A's notification.
+    # A's task is untouched, and so is A's list and notification.
     after = _json(api.request("GET", f"/v1/tasks/{victim.task['id']}", token=victim.token))
     assert after == victim.task
+    mine = _json(api.request("GET", f"/v1/lists/{victim.list_id}", token=victim.token))
+    assert (mine["name"], mine["version"]) == (SECRET_TITLE, 1)
     unread = _json(api.request("GET", "/v1/notifications?unread=true", token=victim.token))
     assert victim.notification_id in {n["id"] for n in unread["items"]}
 
@@ -164,7 +185,22 @@ def test_collections_show_only_the_callers_items(api: ApiClient, victim: Victim)
     ):
         page = _json(api.request("GET", path, token=intruder))
         assert page["items"] == [] and page["next_cursor"] is None
-    assert _json(api.request("GET", "/v1/sync", token=intruder))["changes"] == []
+    [own_inbox] = _json(api.request("GET", "/v1/lists", token=intruder))["items"]
+    assert own_inbox["is_inbox"] and SECRET_TITLE not in str(own_inbox)
+    for path in (f"/v1/tasks?list_id={victim.list_id}", f"/v1/tasks?parent_id={victim.task['id']}"):
+        assert SECRET_TITLE not in problem(api.request("GET", path, token=intruder), 404)["detail"]
+    # Naming A's task or list in a body of B's is refused, revealing nothing.
+    mine = api.create(intruder, title="mine")
+    for body in (
+        {"after_id": victim.task["id"]},
+        {"parent_id": victim.task["id"]},
+        {"list_id": victim.list_id},
+    ):
+        reply = api.request("POST", f"/v1/tasks/{mine['id']}/move", body, token=intruder)
+        assert SECRET_TITLE not in problem(reply, 422)["detail"]
+    changes = _json(api.request("GET", "/v1/sync", token=intruder))["changes"]
+    assert SECRET_TITLE not in str(changes)  # only the intruder's own Inbox and task
+    assert {c["id"] for c in changes} == {own_inbox["id"], mine["id"]}
 
 
 def test_another_users_cursors_and_sync_tokens_are_400(api: ApiClient, victim: Victim) -> None:

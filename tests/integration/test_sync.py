@@ -26,11 +26,18 @@ def _sync_all(api, token: str, since: str | None, limit: int = 50) -> tuple[list
 
 
 def _replay(state: dict[str, dict], changes: list[dict]) -> None:
+    """The client's copy of the tasks (lists are left aside here)."""
     for change in changes:
+        if change["kind"] == "list":
+            continue
         if change.get("deleted"):
             state.pop(change["id"], None)
         else:
-            state[change["id"]] = change
+            state[change["id"]] = {k: v for k, v in change.items() if k != "kind"}
+
+
+def _tasks_only(changes: list[dict]) -> list[dict]:
+    return [change for change in changes if change["kind"] == "task"]
 
 
 def test_first_sync_is_every_live_task_then_only_changes(api) -> None:
@@ -38,7 +45,9 @@ def test_first_sync_is_every_live_task_then_only_changes(api) -> None:
     a, b, c = (api.create(token, title=t) for t in ("a", "b", "c"))
     api.request("DELETE", f"/v1/tasks/{c['id']}", token=token)
     first, since = _sync_all(api, token, None, limit=1)
-    assert [t["id"] for t in first] == [a["id"], b["id"]]  # the deleted one is not sent
+    inbox = first[0]  # made with the account: its first change
+    assert (inbox["kind"], inbox["is_inbox"], inbox["id"]) == ("list", True, a["list_id"])
+    assert [t["id"] for t in first[1:]] == [a["id"], b["id"]]  # the deleted one is not sent
 
     renamed = api.request("PATCH", f"/v1/tasks/{a['id']}", {"title": "a2"}, token=token).json
     api.request("PATCH", f"/v1/tasks/{a['id']}", {"title": "a3"}, token=token)
@@ -46,7 +55,7 @@ def test_first_sync_is_every_live_task_then_only_changes(api) -> None:
     api.request("DELETE", f"/v1/tasks/{done['id']}", token=token)
     d = api.create(token, title="d")
     later, since = _sync_all(api, token, since)
-    assert renamed["version"] == 2
+    assert renamed["version"] == 2 and {c["kind"] for c in later} == {"task"}
     assert [(c["id"], c.get("title"), c.get("deleted")) for c in later] == [
         (a["id"], "a3", None),  # changed twice: once, latest state
         (b["id"], None, True),
@@ -61,7 +70,8 @@ def test_another_user_sees_nothing_and_cannot_use_my_token(api) -> None:
     mine, theirs = api.token(), api.token()
     api.create(mine, title="secret")
     _, since = _sync_all(api, mine, None)
-    assert _sync_all(api, theirs, None)[0] == []
+    [their_inbox] = _sync_all(api, theirs, None)[0]  # only their own Inbox
+    assert their_inbox["kind"] == "list" and their_inbox["is_inbox"]
     reply = api.request("GET", f"/v1/sync?since={quote(since)}", token=theirs)
     assert reply.status == 400
     assert api.request("GET", "/v1/sync?since=forged", token=mine).status == 400

@@ -81,6 +81,7 @@ def test_the_role_grants_what_the_functions_need(template: Template) -> None:
     assert by_sid(template, "OwnIndexes")["Resource"] == [
         {"Fn::Sub": "${TasksTable.Arn}/index/*"},
         {"Fn::Sub": "${NotificationsTable.Arn}/index/*"},
+        {"Fn::Sub": "${ListIndexTable.Arn}/index/*"},  # list pages (v1.1)
     ]
     assert by_sid(template, "JwtSecretParameter")["Action"] == ["ssm:GetParameter"]
     assert by_sid(template, "JwtSecretDecrypt")["Action"] == ["kms:Decrypt"]

@@ -53,3 +53,39 @@ def test_due_sort_puts_undated_tasks_last_in_both_directions() -> None:
 def test_no_due_date_filter() -> None:
     segments = plan(ListQuery(has_due=False, completed=True), NOW).segments
     assert segments == (Segment("by_status_due", "status_due", "1|~", "1|~~"),)
+
+
+# v1.1: one list's tasks are the same plans on the list's partition of the list index.
+
+
+def test_a_list_is_planned_on_its_own_partition() -> None:
+    the_plan = plan(ListQuery(list_id="L1", completed=False), NOW)
+    assert the_plan.segments == (
+        Segment("by_status_created", "status_created", prefix="0|", list_id="L1"),
+    )
+    due = plan(ListQuery(list_id="L1", sort=SortField.DUE_AT), NOW).segments
+    assert {s.list_id for s in due} == {"L1"} and len(due) == 2
+
+
+def test_manual_order_is_the_position_index() -> None:
+    the_plan = plan(ListQuery(list_id="L1", sort=SortField.POSITION, descending=False), NOW)
+    assert the_plan.segments == (Segment("by_position", "position_key", list_id="L1"),)
+    assert the_plan.forward and not the_plan.sorted_in_memory
+
+
+def test_children_are_a_prefix_of_the_position_index() -> None:
+    query = ListQuery(list_id="L1", parent_id="P1", sort=SortField.POSITION, descending=False)
+    assert plan(query, NOW).segments == (
+        Segment("by_position", "position_key", prefix="P1|", list_id="L1"),
+    )
+    top = plan(ListQuery(list_id="L1", top_level=True, sort=SortField.POSITION), NOW)
+    assert top.segments[0].prefix == "-|" and not top.sorted_in_memory
+    # In another order, the children are read whole and sorted in memory.
+    by_due = plan(ListQuery(list_id="L1", parent_id="P1", sort=SortField.DUE_AT), NOW)
+    assert by_due.sorted_in_memory and by_due.segments[0].prefix == "P1|"
+
+
+def test_top_level_without_a_list_is_checked_per_task() -> None:
+    query = ListQuery(top_level=True)
+    assert plan(query, NOW).segments == (Segment(None, "sk", prefix="T#"),)
+    assert query.parent_filter

@@ -20,6 +20,7 @@ from taskcore.storage import tables
 PAIRS = [
     (ports.UserStore, fakes.FakeUsers),
     (ports.TaskStore, fakes.FakeTasks),
+    (ports.ListStore, fakes.FakeLists),
     (ports.SessionStore, fakes.FakeSessions),
     (ports.NotificationStore, fakes.FakeNotifications),
     (ports.IdempotencyStore, fakes.FakeIdempotency),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fakes import new_user, register
+from taskcore.domain.lists import inbox_id
 from taskcore.errors import BadRequest, Gone
 from taskcore.services import accounts, sync
 from taskcore.services import tasks as task_service
@@ -29,9 +30,15 @@ def _create(deps, user: str, title: str) -> str:
 
 
 def _summary(page: sync.SyncPage) -> list[tuple[str, str]]:
-    return [
-        ("deleted", c["id"]) if c.get("deleted") else (c["title"], c["id"]) for c in page.changes
-    ]
+    return [_described(c) for c in page.changes]
+
+
+def _described(change: dict) -> tuple[str, str]:
+    if change.get("deleted"):
+        return ("deleted", change["id"])
+    if change["kind"] == "list":
+        return ("list " + change["name"], change["id"])
+    return (change["title"], change["id"])
 
 
 def test_the_first_sync_is_every_live_task_in_commit_order(deps, user) -> None:
@@ -39,8 +46,10 @@ def test_the_first_sync_is_every_live_task_in_commit_order(deps, user) -> None:
     task_service.update_task(deps, user, a, {"title": "a2"})
     task_service.delete_task(deps, user, b)
     page = _sync(deps, user)
-    # No tombstone on a first download: the client never had the deleted task.
-    assert _summary(page) == [("c", c), ("a2", a)]
+    # No tombstone on a first download: the client never had the deleted task. The
+    # Inbox, made with the account, comes first.
+    assert _summary(page) == [("list Inbox", inbox_id(user)), ("c", c), ("a2", a)]
+    assert {change["kind"] for change in page.changes} == {"list", "task"}
     assert not page.has_more
     assert _sync(deps, user, page.next_since).changes == []
 
@@ -55,7 +64,12 @@ def test_changes_come_in_commit_order_once_each_at_their_latest_state(deps, user
     page = _sync(deps, user, since)
     assert _summary(page) == [("d", d), ("deleted", a), ("c3", c)]
     [tombstone] = [change for change in page.changes if change.get("deleted")]
-    assert tombstone == {"id": a, "deleted": True, "deleted_at": tombstone["deleted_at"]}
+    assert tombstone == {
+        "id": a,
+        "deleted": True,
+        "deleted_at": tombstone["deleted_at"],
+        "kind": "task",
+    }
     assert [change.get("version") for change in page.changes] == [1, None, 3]
     again = _sync(deps, user, page.next_since)
     assert again.changes == [] and not again.has_more
@@ -87,8 +101,9 @@ def test_paging_with_has_more_and_next_since(deps, user) -> None:
         since = page.next_since
         if not page.has_more:
             break
-    assert got == ids and [c["id"] for c in first.changes] == ids
-    assert pages == [(2, True), (2, True), (1, False)]
+    everything = [inbox_id(user), *ids]  # the Inbox was the account's first change
+    assert got == everything and [c["id"] for c in first.changes] == everything
+    assert pages == [(2, True), (2, True), (2, False)]
     later = _create(deps, user, "later")
     assert [c["id"] for c in _sync(deps, user, since, limit=2).changes] == [later]
 
@@ -136,9 +151,9 @@ def test_a_page_costs_one_query_of_at_most_limit_plus_one_items(deps, user) -> N
 
 def test_a_task_deleted_during_the_first_download_is_reported_deleted(deps, user) -> None:
     a, b, c = (_create(deps, user, t) for t in ("a", "b", "c"))
-    page = _sync(deps, user, limit=1)
+    page = _sync(deps, user, limit=2)
     on_client = {change["id"] for change in page.changes}
-    assert on_client == {a} and page.has_more
+    assert on_client == {inbox_id(user), a} and page.has_more
     task_service.delete_task(deps, user, a)  # while the client is still paging
     while page.has_more:
         page = _sync(deps, user, page.next_since, limit=1)
@@ -151,7 +166,7 @@ def test_a_task_deleted_during_the_first_download_is_reported_deleted(deps, user
     for change in later.changes:
         if change.get("deleted"):
             on_client.discard(change["id"])
-    assert on_client == {b, c}
+    assert on_client == {inbox_id(user), b, c}
 
 
 def test_a_token_accepted_at_the_horizon_still_gets_later_deletions(deps, user, clock) -> None:

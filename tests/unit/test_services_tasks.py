@@ -73,7 +73,8 @@ def test_a_write_to_another_task_in_between_makes_the_account_stale(deps, user, 
     assert updated.title == "mine, edited" and updated.version == 2
     assert task_service.get_task(deps, user, other.id).priority.value == "high"
     assert pauses == [0]
-    assert deps.users.stored(user).change_seq == 4  # 2 creates, 2 updates: no gap
+    # The Inbox (made at registration) took number 1; 2 creates, 2 updates: no gap.
+    assert deps.users.stored(user).change_seq == 5
 
 
 def test_two_partial_updates_of_one_task_both_take_effect(deps, user, pauses) -> None:
@@ -161,7 +162,7 @@ def test_delete_leaves_a_tombstone_and_frees_the_quota(deps, user, clock) -> Non
     account = deps.users.stored(user)
     assert account.task_count == 0
     [tombstone] = deps.tasks.tombstones(user)
-    assert tombstone.seq == account.change_seq == 2
+    assert tombstone.seq == account.change_seq == 3  # the Inbox, the create, the delete
     assert tombstone.tombstone.id == task.id
     assert tombstone.tombstone.deleted_at == format_instant(clock())
     assert tombstone.tombstone.expires_at == ttl(clock() + timedelta(days=30))

@@ -28,6 +28,10 @@ def test_new_task_defaults() -> None:
         "created_at": "2026-03-01T12:00:00.000Z",
         "updated_at": "2026-03-01T12:00:00.000Z",
         "version": 1,
+        # Placed by the services (the Inbox, the end of its siblings) before it is stored.
+        "list_id": None,
+        "parent_id": None,
+        "position": None,
     }
     assert etags.etag(task.version) == '"1"'
 

@@ -22,7 +22,8 @@ bp = Blueprint(__name__)
     bp,
     "GET",
     "/v1/tasks",
-    Operation("List tasks", 200, response="TaskPage", query="ListParams", errors=(400,)),
+    # 404: a list_id or parent_id that is not the caller's (v1.1).
+    Operation("List tasks", 200, response="TaskPage", query="ListParams", errors=(400, 404)),
 )
 def list_tasks(call: Call) -> Response:
     """A page of the caller's tasks, filtered and sorted."""

@@ -29,7 +29,7 @@ bp = Blueprint(__name__)
         200,
         "TaskUpdate",
         "TaskOut",
-        errors=(404, 412, 429),
+        errors=(404, 409, 412, 429),  # 409: list_id names a list being deleted
         headers=("If-Match",),
         success_headers=("ETag",),
     ),

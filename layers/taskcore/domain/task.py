@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from taskcore.clock import format_instant, sort_key
+from taskcore.domain import positions
 from taskcore.domain.due import Due
 
 # Sorts after every instant key, so tasks without a due date come last in due order.
@@ -38,6 +39,10 @@ class Task:
     created_at: str
     updated_at: str
     version: int
+    # Lists, subtasks, manual order (v1.1): set by the services' placement rules.
+    list_id: str | None = None
+    parent_id: str | None = None
+    position: str | None = None
     deadline_key: str | None = field(default=None, compare=False)
     # Bookkeeping of the due-date job (not part of the public task).
     reminded_soon_for: str | None = field(default=None, compare=False)
@@ -58,6 +63,9 @@ class Task:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "version": self.version,
+            "list_id": self.list_id,
+            "parent_id": self.parent_id,
+            "position": self.position,
         }
 
     def to_snapshot(self) -> dict[str, Any]:
@@ -82,6 +90,9 @@ class Task:
             updated_at=data["updated_at"],
             version=data["version"],
             deadline_key=data["deadline_key"],
+            list_id=data.get("list_id"),
+            parent_id=data.get("parent_id"),
+            position=data.get("position"),
         )
 
     def index_keys(self, timezone: str) -> dict[str, str]:
@@ -95,6 +106,13 @@ class Task:
             "status_created": f"{status}|{self.id}",
             "updated_sort": f"{self.updated_at_key}|{self.id}",
         }
+
+    @property
+    def position_key(self) -> str | None:
+        """Sort key of the list's position index (``None`` before the task is placed)."""
+        if self.position is None:
+            return None
+        return positions.sort_key(self.parent_id, self.position, self.id)
 
     @property
     def updated_at_key(self) -> str:

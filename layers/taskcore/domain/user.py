@@ -11,6 +11,9 @@ class User:
 
     ``change_seq`` numbers the account's writes (see :mod:`taskcore.services.sync`);
     ``task_count`` bounds its tasks. Both advance only inside the store's transactions.
+    ``list_count`` (v1.1) bounds its lists; ``lists_ready`` says that the account has its
+    Inbox and every task in the list index (accounts from before lists get there on
+    first use).
     """
 
     id: str
@@ -26,6 +29,8 @@ class User:
     # Whether the owner proved to receive mail at ``email`` (a token from a message sent
     # there). Accounts from before verification existed read as ``False``.
     email_verified: bool = False
+    list_count: int = 0
+    lists_ready: bool = False
 
     def to_public(self) -> dict[str, object]:
         """The account as the API returns it (never the password hash)."""

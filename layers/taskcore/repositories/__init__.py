@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from taskcore.repositories.credentials import CredentialRepository
 from taskcore.repositories.idempotency import IdempotencyRepository
+from taskcore.repositories.lists import ListRepository
 from taskcore.repositories.notifications import NotificationRepository
 from taskcore.repositories.outbox import OutboxRepository
 from taskcore.repositories.sessions import SessionRepository
@@ -14,6 +15,7 @@ from taskcore.repositories.users import UserRepository
 __all__ = [
     "CredentialRepository",
     "IdempotencyRepository",
+    "ListRepository",
     "NotificationRepository",
     "OutboxRepository",
     "SessionRepository",

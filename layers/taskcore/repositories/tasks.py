@@ -8,11 +8,17 @@ the account item, conditioned on the value read just before. Two consequences:
   can only commit after every earlier one, so a reader never skips a change;
 * a write based on a stale read of the account (time zone, task count) fails its
   condition and is retried by the service on fresh data.
+
+Since v1.1 every live task also has an entry in its list's partition of the list index
+(:class:`~taskcore.storage.models.ListEntryModel`), written in the same transactions: put
+with the task, deleted with it, moved (deleted and put) when the task changes lists. A
+transaction that writes several tasks gives each its own change number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,25 +30,26 @@ from taskcore.clock import format_instant
 from taskcore.domain.changes import TOMBSTONE_RETENTION, Change, Tombstone
 from taskcore.domain.due import Due
 from taskcore.domain.listing import Segment
+from taskcore.domain.lists import TaskList, inbox_id
 from taskcore.domain.reminders import next_reminder
 from taskcore.domain.search import MAX_INDEXED_STARTS, index_prefixes
 from taskcore.domain.task import Priority, Task
 from taskcore.domain.user import User
-from taskcore.errors import DependencyUnavailable
+from taskcore.repositories.list_items import LIST, to_list
+from taskcore.repositories.transactions import MAX_TRANSACTION_ACTIONS, Actions
 from taskcore.repositories.users import at_change_seq, user_from_item, user_key
-from taskcore.services.ports import PageKey, TaskStore, TaskWrite, WriteOutcome
+from taskcore.services.ports import PageKey, TaskBatch, TaskStore, TaskWrite, WriteOutcome
 from taskcore.storage.errors import dynamo_unavailable_as_503, is_condition_failed
-from taskcore.storage.models import SearchEntryModel, TaskModel, UserModel
+from taskcore.storage.models import ListEntryModel, SearchEntryModel, TaskModel, UserModel
 
 LIVE = "T#"
 TOMBSTONE = "X#"
 
 
-# DynamoDB's limit on the actions of one transaction. A task write is the account, the
-# task, perhaps a tombstone, and its search index changes: at most all of the capped
-# index removed and all of it added, so it always fits in one.
-MAX_TRANSACTION_ACTIONS = 100
-assert 2 * MAX_INDEXED_STARTS + 3 <= MAX_TRANSACTION_ACTIONS
+# A task write is the account, the task, perhaps a tombstone, its list-index entry (two
+# when it changes lists) and its search index changes: at most all of the capped index
+# removed and all of it added, so it always fits in one transaction.
+assert 2 * MAX_INDEXED_STARTS + 4 <= MAX_TRANSACTION_ACTIONS
 
 
 class TaskRepository(TaskStore):
@@ -79,33 +86,53 @@ class TaskRepository(TaskStore):
         """Commit one change together with the next change sequence number, and the
         task's search index changes, in one transaction (the index is capped so that
         they always fit: :data:`~taskcore.domain.search.MAX_INDEXED_STARTS`)."""
-        seq = user.change_seq + 1
-        count = user.task_count + _count_delta(change)
-        task = change.task
-        # Both sides are capped (:func:`index_prefixes`). Entries that a task written
-        # before the cap has beyond it are left behind: a search checks every candidate
-        # against the task (and finds only live tasks), so they are never shown.
-        adds, removes = _index_changes(change)
+        return self.write_batch(user, TaskBatch((change,)), now)
+
+    def read_for_write(
+        self, user_id: str, task_ids: Sequence[str]
+    ) -> tuple[User | None, dict[str, Task]]:
+        """The account and the live tasks among ``task_ids``: one ``TransactGetItems``."""
+        wanted = list(dict.fromkeys(task_ids))
+        with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
+            user_f = tx.get(UserModel, user_key(user_id))
+            futures = [tx.get(TaskModel, user_id, LIVE + task_id) for task_id in wanted]
+        try:
+            user = user_from_item(user_f.get())
+        except UserModel.DoesNotExist:
+            user = None
+        found: dict[str, Task] = {}
+        for task_id, future in zip(wanted, futures, strict=True):
+            try:
+                found[task_id] = to_task(future.get())
+            except TaskModel.DoesNotExist:
+                continue
+        return user, found
+
+    def write_batch(self, user: User, batch: TaskBatch, now: datetime) -> WriteOutcome:
+        """Commit every change of ``batch`` in one transaction: each task with its own next
+        change number, its list-index entries and search entries, and the account's
+        counters, conditioned on the account's change number (and ``into_list``)."""
+        actions = Actions()
+        seq = user.change_seq
+        count = user.task_count
+        for change in batch.writes:
+            seq += 1
+            count += _count_delta(change)
+            _add_task_write(actions, change, user, seq, now)
+        if batch.into_list is not None:
+            accepting = TaskModel.sk.exists() & TaskModel.deleting.does_not_exist()
+            actions.check("into", TaskModel, user.id, LIST + batch.into_list, accepting)
+        actions.update(
+            "account",
+            UserModel(user_key(user.id)),
+            [UserModel.change_seq.set(seq), UserModel.task_count.set(count)],
+            UserModel.pk.exists() & at_change_seq(user.change_seq),
+        )
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
-                for prefix in adds:
-                    tx.save(_entry(task, prefix))
-                for prefix in removes:
-                    tx.delete(_entry(task, prefix))
-                tx.update(
-                    UserModel(user_key(user.id)),
-                    actions=[UserModel.change_seq.set(seq), UserModel.task_count.set(count)],
-                    condition=UserModel.pk.exists() & at_change_seq(user.change_seq),
-                )
-                live = TaskModel(task.user_id, LIVE + task.id)
-                expected = _version_condition(change.expected_version)
-                if change.delete:
-                    tx.delete(live, condition=expected)
-                    tx.save(_tombstone(task, seq, now))
-                else:
-                    tx.save(to_item(task, user, seq, now), condition=expected)
+                actions.apply(tx)
         except TransactWriteError as exc:
-            return _outcome(exc)
+            return actions.outcome(exc)
         return WriteOutcome.COMMITTED
 
     def rekey_owner_tasks(self, owner: User, now: datetime) -> int:
@@ -119,13 +146,33 @@ class TaskRepository(TaskStore):
         with dynamo_unavailable_as_503():
             for item in dated:
                 fresh = to_item(to_task(item), owner, int(item.seq), now)
-                try:
-                    fresh.save(condition=TaskModel.version == item.version)
+                if self._rewrite(fresh, int(item.version), with_entry=owner.lists_ready):
                     rewritten += 1
-                except PutError as exc:
-                    if not is_condition_failed(exc):
-                        raise
         return rewritten
+
+    def _rewrite(self, fresh: TaskModel, version: int, *, with_entry: bool) -> bool:
+        """Replace a task item (and its list-index entry) if still at ``version``."""
+        condition = TaskModel.version == version
+        if not with_entry:
+            try:
+                fresh.save(condition=condition)
+            except PutError as exc:
+                if not is_condition_failed(exc):
+                    raise
+                return False
+            return True
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(fresh, condition=condition)
+                tx.save(to_entry(fresh))
+        except TransactWriteError as exc:
+            if not any(
+                r is not None and r.code == "ConditionalCheckFailed"
+                for r in exc.cancellation_reasons
+            ):
+                raise
+            return False
+        return True
 
     def search_candidates(self, user_id: str, key_prefix: str) -> set[str]:
         """Ids of the tasks with an index entry starting with ``key_prefix``."""
@@ -154,8 +201,10 @@ class TaskRepository(TaskStore):
     ) -> Iterator[tuple[Task, PageKey]]:
         """Live tasks in one key range, in index order, fetched ``page_size`` at a time,
         each with its key in that index (where a page ending on it resumes)."""
-        target: Any = TaskModel if segment.index is None else getattr(TaskModel, segment.index)
-        attribute = getattr(TaskModel, segment.attribute)
+        model: type[TaskModel] = TaskModel if segment.list_id is None else ListEntryModel
+        partition = user_id if segment.list_id is None else segment.list_id
+        target: Any = model if segment.index is None else getattr(model, segment.index)
+        attribute = getattr(model, segment.attribute)
         condition = None
         if segment.prefix is not None:
             condition = attribute.startswith(segment.prefix)
@@ -163,10 +212,11 @@ class TaskRepository(TaskStore):
             condition = attribute.between(segment.low, segment.high)
         last_key = None
         if start is not None:
-            last_key = {"user_id": {"S": user_id}, **{k: {"S": v} for k, v in start.items()}}
+            hash_name = "user_id" if segment.list_id is None else "list_id"
+            last_key = {hash_name: {"S": partition}, **{k: {"S": v} for k, v in start.items()}}
         with dynamo_unavailable_as_503():
             for item in target.query(
-                user_id,
+                partition,
                 range_key_condition=condition,
                 scan_index_forward=forward,
                 consistent_read=True,
@@ -189,15 +239,25 @@ class TaskRepository(TaskStore):
                 yield Change(int(item.seq), _entry_of(item))
 
     def delete_everything(self, user_id: str) -> int:
-        """Remove every task, tombstone and search entry of a user (account deletion)."""
+        """Remove every task, list, tombstone and search entry of a user, and the list-index
+        partitions of the user's lists (account deletion)."""
         removed = 0
+        list_ids = {inbox_id(user_id)}
         with dynamo_unavailable_as_503(), TaskModel.batch_write() as batch:
             for item in TaskModel.query(user_id, attributes_to_get=["user_id", "sk"]):
+                if item.sk.startswith(LIST):
+                    list_ids.add(item.sk.removeprefix(LIST))
                 batch.delete(item)
                 removed += 1
         with dynamo_unavailable_as_503(), SearchEntryModel.batch_write() as entries:
             for entry in SearchEntryModel.query(user_id, attributes_to_get=["user_id", "term_key"]):
                 entries.delete(entry)
+        with dynamo_unavailable_as_503(), ListEntryModel.batch_write() as listed:
+            for list_id in sorted(list_ids):
+                for listed_entry in ListEntryModel.query(
+                    list_id, attributes_to_get=["list_id", "sk"]
+                ):
+                    listed.delete(listed_entry)
         return removed
 
 
@@ -234,7 +294,22 @@ def to_item(task: Task, owner: User, seq: int, now: datetime) -> TaskModel:
         notify_kind=pending.kind.value if pending else None,
         reminded_soon_for=task.reminded_soon_for,
         reminded_overdue_for=task.reminded_overdue_for,
+        list_id=task.list_id or inbox_id(task.user_id),
+        parent_id=task.parent_id,
+        position=task.position,
+        position_key=task.position_key,
     )
+
+
+def to_entry(item: TaskModel) -> ListEntryModel:
+    """The list-index entry of a task item: a copy of it in its list's partition."""
+    entry_attributes = ListEntryModel.get_attributes()
+    values = {
+        name: value
+        for name, value in item.attribute_values.items()
+        if name in entry_attributes and name not in ("list_id", "sk")
+    }
+    return ListEntryModel(item.list_id, item.sk, **values)
 
 
 def to_task(item: TaskModel) -> Task:
@@ -256,13 +331,82 @@ def to_task(item: TaskModel) -> Task:
         deadline_key=item.due_instant,
         reminded_soon_for=item.reminded_soon_for,
         reminded_overdue_for=item.reminded_overdue_for,
+        # A task stored before lists existed has none: it is in its owner's Inbox.
+        list_id=item.list_id or inbox_id(item.user_id),
+        parent_id=item.parent_id,
+        position=item.position,
     )
 
 
-def _entry_of(item: TaskModel) -> Task | Tombstone:
+def _entry_of(item: TaskModel) -> Task | TaskList | Tombstone:
     if item.sk.startswith(TOMBSTONE):
-        return Tombstone(item.task_id, item.deleted_at or "", item.expires_at)
+        return Tombstone(item.task_id, item.deleted_at or "", item.expires_at, item.kind or "task")
+    if item.sk.startswith(LIST):
+        return to_list(item)
     return to_task(item)
+
+
+def _add_task_write(
+    actions: Actions, change: TaskWrite, owner: User, seq: int, now: datetime
+) -> None:
+    """The actions of one task change (the task's own condition is tagged ``task``)."""
+    task = change.task
+    previous = change.previous
+    live = TaskModel(task.user_id, LIVE + task.id)
+    expected = _version_condition(change.expected_version)
+    old_list = previous.list_id if previous is not None else None
+    adds, removes = _index_changes(change)
+    for prefix in adds:
+        actions.put(None, _entry(task, prefix))
+    for prefix in removes:
+        actions.delete(None, _entry(task, prefix))
+    if change.delete:
+        actions.delete("task", live, expected)
+        actions.put(None, _tombstone(task, seq, now))
+        actions.delete(None, ListEntryModel(old_list or task.list_id, LIVE + task.id))
+        return
+    item = to_item(task, owner, seq, now)
+    if previous is not None and change.expected_version is not None and _moved_only(previous, task):
+        actions.update("task", live, _placement_actions(item, previous, task), expected)
+    else:
+        actions.put("task", item, expected)
+    if old_list is not None and old_list != item.list_id:
+        actions.delete(None, ListEntryModel(old_list, LIVE + task.id))
+    actions.put(None, to_entry(item))
+
+
+def _moved_only(previous: Task, task: Task) -> bool:
+    """Whether only the task's place (and version, update time) changed."""
+    placed = replace(
+        previous,
+        list_id=task.list_id,
+        parent_id=task.parent_id,
+        position=task.position,
+        version=task.version,
+        updated_at=task.updated_at,
+    )
+    return placed == task
+
+
+def _placement_actions(item: TaskModel, previous: Task, task: Task) -> list[Any]:
+    """An in-place update of the task's place: the rest of the stored item (the due-date
+    job's bookkeeping included) stays as it is."""
+    actions: list[Any] = [
+        TaskModel.list_id.set(item.list_id),
+        TaskModel.position.set(item.position),
+        TaskModel.position_key.set(item.position_key),
+        TaskModel.version.set(item.version),
+        TaskModel.seq.set(item.seq),
+    ]
+    actions.append(
+        TaskModel.parent_id.set(item.parent_id) if item.parent_id else TaskModel.parent_id.remove()
+    )
+    if task.updated_at != previous.updated_at:
+        actions += [
+            TaskModel.updated_at.set(item.updated_at),
+            TaskModel.updated_sort.set(item.updated_sort),
+        ]
+    return actions
 
 
 def _index_changes(change: TaskWrite) -> tuple[set[str], set[str]]:
@@ -302,19 +446,3 @@ def _version_condition(expected_version: int | None) -> Any:
     if expected_version is None:
         return TaskModel.sk.does_not_exist()
     return TaskModel.version == expected_version
-
-
-def _outcome(exc: TransactWriteError) -> WriteOutcome:
-    # PynamoDB sends a transaction's deletes and puts before its updates, so the account
-    # update (the only update in a task write) has the last cancellation reason.
-    codes = [reason.code if reason is not None else None for reason in exc.cancellation_reasons]
-    if not codes:
-        raise exc
-    *task_codes, user_code = codes
-    if "ConditionalCheckFailed" in task_codes:
-        return WriteOutcome.TASK_CHANGED
-    if user_code == "ConditionalCheckFailed" or "TransactionConflict" in codes:
-        return WriteOutcome.USER_CHANGED
-    if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded") for code in codes):
-        raise DependencyUnavailable("The database is busy; retry shortly") from exc
-    raise exc

@@ -9,12 +9,14 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from taskcore.domain.lists import TaskList
 from taskcore.domain.user import User
 from taskcore.errors import Conflict
+from taskcore.repositories.list_items import list_item
 from taskcore.repositories.mail_items import email_token_item, outbox_item
 from taskcore.services.ports import TokenMail, UserStore
 from taskcore.storage.errors import dynamo_unavailable_as_503
-from taskcore.storage.models import UserModel
+from taskcore.storage.models import TaskModel, UserModel
 
 
 def user_key(user_id: str) -> str:
@@ -51,9 +53,12 @@ class UserRepository(UserStore):
                 return None
         return user_from_item(item)
 
-    def create(self, user: User, mail: TokenMail | None = None) -> None:
-        """Store a new account, and ``mail`` (the address verification token and its
-        message); :class:`Conflict` when the e-mail is taken. One transaction."""
+    def create(
+        self, user: User, mail: TokenMail | None = None, inbox: TaskList | None = None
+    ) -> None:
+        """Store a new account, with ``mail`` (the address verification token and its
+        message) and its Inbox (which takes the change number ``user.change_seq``);
+        :class:`Conflict` when the e-mail is taken. One transaction."""
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
                 for pk in (email_key(user.email), user_key(user.id)):
@@ -61,6 +66,10 @@ class UserRepository(UserStore):
                 if mail is not None:
                     tx.save(email_token_item(mail.token, mail.message.created_at))
                     tx.save(outbox_item(mail.message))
+                if inbox is not None:
+                    tx.save(
+                        list_item(inbox, user.change_seq), condition=TaskModel.sk.does_not_exist()
+                    )
         except TransactWriteError as exc:
             if condition_failed(exc):
                 raise Conflict(
@@ -113,6 +122,8 @@ def user_from_item(item: UserModel) -> User:
         change_seq=int(item.change_seq or 0),
         task_count=int(item.task_count or 0),
         email_verified=bool(item.email_verified),
+        list_count=int(item.list_count or 0),
+        lists_ready=bool(item.lists_ready),
     )
 
 
@@ -135,6 +146,8 @@ def _item(pk: str, user: User) -> UserModel:
         change_seq=user.change_seq,
         task_count=user.task_count,
         email_verified=user.email_verified,
+        list_count=user.list_count,
+        lists_ready=user.lists_ready or None,
     )
 
 

@@ -15,6 +15,7 @@ from taskcore.auth import (
     token_digest,
 )
 from taskcore.clock import format_instant
+from taskcore.domain.lists import new_inbox
 from taskcore.domain.user import User
 from taskcore.errors import DependencyUnavailable, Unauthorized
 from taskcore.schemas import (
@@ -54,8 +55,12 @@ def register(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]
         password_hash=deps.hasher.hash(request.password),
         created_at=stamp,
         updated_at=stamp,
+        # The Inbox is made in the account's transaction and takes change number 1.
+        change_seq=1,
+        list_count=1,
+        lists_ready=True,
     )
-    deps.users.create(user, email_tokens.verification_mail(deps, user))
+    deps.users.create(user, email_tokens.verification_mail(deps, user), new_inbox(user.id, now))
     return start_session(deps, user)
 
 

@@ -20,6 +20,7 @@ from taskcore.services.ports import (
     CredentialStore,
     IdempotencyStore,
     Limiter,
+    ListStore,
     Mailer,
     NotificationStore,
     Outbox,
@@ -36,6 +37,7 @@ class Deps:
     settings: Settings
     users: UserStore
     tasks: TaskStore
+    lists: ListStore
     sessions: SessionStore
     notifications: NotificationStore
     idempotency: IdempotencyStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from taskcore.clock import sort_key
@@ -13,8 +13,9 @@ from taskcore.domain import search
 from taskcore.domain.due import DueDateError, is_calendar_date, parse_bound
 from taskcore.domain.listing import ListQuery, Plan, SortField, plan
 from taskcore.domain.task import Priority, Task
-from taskcore.errors import BadRequest
+from taskcore.errors import BadRequest, NotFound
 from taskcore.schemas import ListParams, QueryParams, validate_query
+from taskcore.services import lists
 from taskcore.services.deps import Deps
 
 
@@ -54,7 +55,7 @@ def list_tasks_json(deps: Deps, user_id: str, raw_params: QueryParams) -> str:
 
 
 def _read_page(deps: Deps, user_id: str, params: ListParams) -> Page:
-    query = _to_query(deps, user_id, params)
+    query = _scoped(deps, user_id, _to_query(deps, user_id, params), params.cursor is None)
     now = deps.clock()
     identity = fingerprint(params.model_dump(exclude={"cursor", "limit"}))
     position = deps.cursors.decode(params.cursor, user_id, identity) if params.cursor else None
@@ -91,7 +92,31 @@ def _to_query(deps: Deps, user_id: str, params: ListParams) -> ListQuery:
         sort=SortField(sort.lstrip("-")),
         descending=sort.startswith("-"),
         limit=params.limit,
+        list_id=params.list_id,
+        parent_id=None if params.parent_id in (None, "none") else params.parent_id,
+        top_level=params.parent_id == "none",
     )
+
+
+def _scoped(deps: Deps, user_id: str, query: ListQuery, first_page: bool) -> ListQuery:
+    """The query with its list settled: ``list_id`` must be one of the caller's lists
+    (checked on the first page: one ``GetItem``; later pages carry a cursor signed for
+    this user and list); ``parent_id`` alone reads the parent (one ``GetItem`` per page)
+    to find its list. ``sort=position`` needs one or the other (400)."""
+    if query.list_id is not None:
+        if first_page:
+            lists.require_list(deps, user_id, query.list_id)
+        return query
+    if query.parent_id is None:
+        if query.sort is SortField.POSITION:
+            raise BadRequest("Bad query parameter: sort=position needs list_id (or parent_id)")
+        return query
+    parent = deps.tasks.get(user_id, query.parent_id)
+    if parent is None:
+        raise NotFound(f"No task {query.parent_id}")
+    if parent.position is None:
+        lists.ready_user(deps, user_id)  # an account from before lists: its first use
+    return replace(query, list_id=parent.list_id)
 
 
 def _bound(name: str, raw: str | None, timezone: str, *, upper: bool) -> datetime | None:
@@ -208,6 +233,8 @@ def _rank(field: SortField) -> Callable[[Task], Rank]:
         return lambda t: (0, f"{t.updated_at_key}|{t.id}")
     if field is SortField.DUE_AT:
         return lambda t: (0, f"{t.deadline_key}|{t.id}") if t.deadline_key else (1, t.id)
+    if field is SortField.POSITION:
+        return lambda t: (0, t.position_key or "")
     return lambda t: (0, t.id)  # ULIDs sort by creation time
 
 

@@ -9,7 +9,7 @@ stored idempotency record) are declared here too, in the services' own words.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from taskcore.domain.changes import Change
 from taskcore.domain.email import Letter
 from taskcore.domain.listing import Segment
+from taskcore.domain.lists import TaskList
 from taskcore.domain.notification import Notification
 from taskcore.domain.reminders import DueReminder, Kind, Pending
 from taskcore.domain.task import Task
@@ -46,9 +47,12 @@ class UserStore(Protocol):
         """The account that owns ``email`` (normalised): one read."""
         ...
 
-    def create(self, user: User, mail: TokenMail | None = None) -> None:
-        """Store a new account, and ``mail`` (a token and its message) in the same
-        transaction; :class:`~taskcore.errors.Conflict` when the e-mail is taken."""
+    def create(
+        self, user: User, mail: TokenMail | None = None, inbox: TaskList | None = None
+    ) -> None:
+        """Store a new account, with ``mail`` (a token and its message) and its Inbox
+        (taking the change number ``user.change_seq``) in the same transaction;
+        :class:`~taskcore.errors.Conflict` when the e-mail is taken."""
         ...
 
     def update_profile(self, before: User, after: User) -> bool:
@@ -75,6 +79,8 @@ class WriteOutcome(Enum):
     COMMITTED = "committed"
     USER_CHANGED = "user_changed"  # the account moved on since it was read: retry
     TASK_CHANGED = "task_changed"  # the task is not at the expected version
+    LIST_CHANGED = "list_changed"  # a list is not at the expected version (or is gone)
+    LIST_REFUSED = "list_refused"  # the target list is gone, or being deleted
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,32 @@ class TaskWrite:
     expected_version: int | None
     delete: bool = False
     previous: Task | None = None
+
+
+@dataclass(frozen=True)
+class TaskBatch:
+    """Task changes committed in one transaction, each with the owner's next change
+    number in turn (so that sync never sees two items of one number).
+
+    A change that moves only the task (list, parent, position) and bumps its version is
+    written in place, leaving the rest of the stored task as it is: the tasks of a
+    subtree or of a re-spaced container are read from the list index, which does not
+    keep the due-date job's bookkeeping. ``into_list``: the transaction also requires
+    that this list exists and is not being deleted.
+    """
+
+    writes: tuple[TaskWrite, ...]
+    into_list: str | None = None
+
+
+@dataclass(frozen=True)
+class ListWrite:
+    """One list change: create (``expected_version`` ``None``), replace, or delete
+    (leaving a tombstone of kind ``list``)."""
+
+    task_list: TaskList
+    expected_version: int | None
+    delete: bool = False
 
 
 class TaskStore(Protocol):
@@ -103,6 +135,19 @@ class TaskStore(Protocol):
     def write(self, user: User, change: TaskWrite, now: datetime) -> WriteOutcome:
         """Commit one change together with the owner's next change sequence number,
         conditioned on the account being at ``user.change_seq``."""
+        ...
+
+    def read_for_write(
+        self, user_id: str, task_ids: Sequence[str]
+    ) -> tuple[User | None, dict[str, Task]]:
+        """The account and the live tasks among ``task_ids`` (at most 99) in one
+        consistent read."""
+        ...
+
+    def write_batch(self, user: User, batch: TaskBatch, now: datetime) -> WriteOutcome:
+        """Commit every change of ``batch`` (task items, their list-index entries, search
+        entries, tombstones) with the owner's next change numbers, conditioned on the
+        account being at ``user.change_seq`` and each task at its expected version."""
         ...
 
     def rekey_owner_tasks(self, owner: User, now: datetime) -> int:
@@ -135,7 +180,31 @@ class TaskStore(Protocol):
         ...
 
     def delete_everything(self, user_id: str) -> int:
-        """Remove every task, tombstone and search entry of a user."""
+        """Remove every task, list, tombstone, search entry and list-index entry of a user."""
+        ...
+
+
+class ListStore(Protocol):
+    """A user's lists (items of the user's partition of the tasks table)."""
+
+    def get(self, user_id: str, list_id: str) -> TaskList | None:
+        """One of the user's lists, read consistently (another user's list is ``None``)."""
+        ...
+
+    def all(self, user_id: str) -> list[TaskList]:
+        """Every list of the user (at most the quota), read consistently, in no order."""
+        ...
+
+    def load_for_write(self, user_id: str, list_id: str) -> tuple[User | None, TaskList | None]:
+        """The account and the list in one consistent read."""
+        ...
+
+    def write(
+        self, user: User, writes: Sequence[ListWrite], now: datetime, *, ready: bool = False
+    ) -> WriteOutcome:
+        """Commit list changes with the owner's next change numbers, conditioned on the
+        account being at ``user.change_seq``; ``ready`` also marks the account's lists
+        ready (:attr:`~taskcore.domain.user.User.lists_ready`)."""
         ...
 
 

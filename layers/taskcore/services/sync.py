@@ -1,4 +1,4 @@
-"""Incremental sync: every change of a user's tasks, once each, in commit order.
+"""Incremental sync: every change of a user's tasks and lists, once each, in commit order.
 
 Why a sequence number and not a timestamp: a write that commits late with an earlier
 clock reading (another worker, a skewed clock) would fall behind a reader that already
@@ -69,7 +69,7 @@ def changes_since(deps: Deps, user_id: str, raw_params: QueryParams) -> SyncPage
             continue  # deleted before the download began: the client never had it
         # Every other tombstone is sent, expired or not: it is newer than a token that
         # was accepted (younger than the retention), so it may not be skipped.
-        changes.append(entry.to_public())
+        changes.append(change.to_public())
     still_downloading = since.download_base if has_more else None
     token = {"u": user_id, "s": last_seq, "t": epoch_seconds(now), "b": still_downloading}
     return SyncPage(changes, next_since=deps.cursors.seal(_PURPOSE, token), has_more=has_more)

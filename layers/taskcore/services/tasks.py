@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from taskcore.domain.due import Due, is_calendar_date
 from taskcore.domain.task import Priority, Task, TaskChanges, apply_changes, new_task
 from taskcore.errors import (
-    DependencyUnavailable,
     FieldError,
     NotFound,
     PreconditionFailed,
@@ -19,14 +16,12 @@ from taskcore.errors import (
     ValidationFailed,
 )
 from taskcore.schemas import TaskCreate, TaskUpdate, validate
-from taskcore.services import idempotency, limits
+from taskcore.services import idempotency, limits, lists, moves, placement
 from taskcore.services.deps import Deps
-from taskcore.services.ports import TaskWrite, WriteOutcome
-
-# A user's writes are serialised by the change sequence; concurrent writers retry on
-# fresh data. Back-off is short and jittered: conflicts clear in milliseconds.
-_WRITE_ATTEMPTS = 12
-_BACKOFF_SECONDS = 0.004
+from taskcore.services.ports import TaskBatch, TaskWrite, WriteOutcome
+from taskcore.services.retries import ATTEMPTS as _WRITE_ATTEMPTS
+from taskcore.services.retries import busy as _busy
+from taskcore.services.retries import pause as _pause
 
 Edit = Callable[[Task], Task | None]
 
@@ -39,22 +34,31 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
     Not rate limited itself: :func:`create_task_once` (the HTTP path) counts the write.
     """
     request = validate(TaskCreate, body)
-    changes = _changes(request.model_dump(), request.model_fields_set | {"title"})
+    present = request.model_fields_set - moves.PLACEMENT_FIELDS
+    changes = _changes(request.model_dump(), present | {"title"})
     task_id = task_id or deps.new_id()
     for attempt in range(_WRITE_ATTEMPTS):
-        user = deps.users.require(user_id)
+        user = lists.ensure_ready(deps, deps.users.require(user_id))
         if user.task_count >= deps.settings.max_tasks_per_user:
             raise ValidationFailed(
                 [FieldError("body", f"at most {deps.settings.max_tasks_per_user} tasks per user")],
                 code="quota_exceeded",
             )
+        # The end of its siblings in its list (default: the Inbox), under its parent.
+        place = placement.place_new_task(deps, user, request.list_id, request.parent_id)
         task = new_task(task_id, user_id, changes, deps.clock())
-        outcome = deps.tasks.write(user, TaskWrite(task, expected_version=None), deps.clock())
+        task = replace(task, list_id=place[0], parent_id=place[1], position=place[2])
+        batch = TaskBatch((TaskWrite(task, expected_version=None),), into_list=place[0])
+        outcome = deps.tasks.write_batch(user, batch, deps.clock())
         if outcome is WriteOutcome.COMMITTED:
             deps.cache.bump(user_id)
             return task
         if outcome is WriteOutcome.TASK_CHANGED:
             return _require_task(deps, user_id, task_id)  # an earlier attempt committed
+        if outcome is WriteOutcome.LIST_REFUSED:
+            error = placement.refused(deps, user_id, place[0])
+            if error is not None:
+                raise error
         _pause(attempt)
     raise _busy()
 
@@ -78,7 +82,19 @@ def update_task(
     """Apply a partial update; an ``expected_version`` makes it conditional on it."""
     limits.check_task_write(deps, user_id)
     request = validate(TaskUpdate, body)
-    changes = _changes(request.model_dump(), request.model_fields_set)
+    present = request.model_fields_set
+    changes = _changes(request.model_dump(), present - moves.PLACEMENT_FIELDS)
+    if present & moves.PLACEMENT_FIELDS:  # a move too, in the same transaction
+        move = moves.move_of(request.model_dump(), present & moves.PLACEMENT_FIELDS)
+        clock = deps.clock
+        return moves.place(
+            deps,
+            user_id,
+            task_id,
+            move,
+            expected_version,
+            lambda t: apply_changes(t, changes, clock()),
+        )
     return _edit(deps, user_id, task_id, expected_version, _applying(deps, changes))
 
 
@@ -91,9 +107,9 @@ def set_completed(deps: Deps, user_id: str, task_id: str, completed: bool) -> Ta
 def delete_task(
     deps: Deps, user_id: str, task_id: str, expected_version: int | None = None
 ) -> None:
-    """Delete a task, leaving a tombstone for sync."""
+    """Delete a task and its subtasks, each leaving a tombstone for sync."""
     limits.check_task_write(deps, user_id)
-    _edit(deps, user_id, task_id, expected_version, lambda t: None)
+    moves.delete_tree(deps, user_id, task_id, expected_version)
 
 
 def _edit(deps: Deps, user_id: str, task_id: str, expected_version: int | None, edit: Edit) -> Task:
@@ -107,6 +123,9 @@ def _edit(deps: Deps, user_id: str, task_id: str, expected_version: int | None, 
         user, task = deps.tasks.load_for_write(user_id, task_id)
         if user is None:
             raise Unauthorized("The account no longer exists", code="token_invalid")
+        if not user.lists_ready:  # an account from before lists: its first write
+            lists.ensure_ready(deps, user)
+            continue
         if task is None:
             raise NotFound(f"No task {task_id}")
         if expected_version is not None and task.version != expected_version:
@@ -152,14 +171,6 @@ def _require_task(deps: Deps, user_id: str, task_id: str) -> Task:
     if task is None:
         raise NotFound(f"No task {task_id}")
     return task
-
-
-def _pause(attempt: int) -> None:
-    time.sleep(_BACKOFF_SECONDS * (attempt + 1) * random.uniform(0.5, 1.5))  # noqa: S311
-
-
-def _busy() -> DependencyUnavailable:
-    return DependencyUnavailable("Too many concurrent changes; retry shortly", retry_after=1)
 
 
 @dataclass(frozen=True)

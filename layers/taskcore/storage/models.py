@@ -9,10 +9,15 @@ Key design (DESIGN.md section 4):
   (``EMAIL#<email>``). The e-mail item enforces uniqueness and carries a copy of the
   credentials and profile, so login is one ``GetItem``. The account item also holds the
   per-user change sequence that orders writes for sync.
-* ``tasks``: partition ``user_id``; sort key ``T#<ulid>`` for a live task, ``X#<ulid>`` for
-  the tombstone a delete leaves. Local secondary indexes give strongly consistent
-  key-condition queries for each list shape; a sparse global index on an hour bucket of
-  the next notification time serves the due-date job.
+* ``tasks``: partition ``user_id``; sort key ``T#<ulid>`` for a live task, ``L#<id>`` for a
+  list (v1.1), ``X#<id>`` for the tombstone a delete leaves (``kind`` says of what). Local
+  secondary indexes give strongly consistent key-condition queries for each list shape
+  (lists carry no index key but ``seq``, so only sync sees them); a sparse global index
+  on an hour bucket of the next notification time serves the due-date job.
+* ``list_index`` (v1.1): every live task again, in its list's partition (``list_id``,
+  ``T#<ulid>``), with the same index keys plus its manual position, so that one list's
+  page in any order is one strongly consistent ``Query``. No key names the owner: a list
+  can later be shared without moving its tasks (README, "How the data is laid out").
 * ``search``: per-user inverted index, partition ``user_id``, sort key
   ``<three-letter word start>#<task id>`` (see :mod:`taskcore.domain.search`).
 * ``notifications``: partition ``user_id``, sort key derived from task, kind and due
@@ -99,6 +104,11 @@ class UserModel(Model):
     task_count = NumberAttribute(null=True)
     # Absent on accounts from before address verification: read as not verified.
     email_verified = BooleanAttribute(null=True)
+    # v1.1, USER item only: the number of lists (for the quota), and whether the account
+    # has its Inbox with every task in the list index (set at registration, or once an
+    # account from before lists has been brought up to date).
+    list_count = NumberAttribute(null=True)
+    lists_ready = BooleanAttribute(null=True)
 
 
 class _LocalIndexMeta:
@@ -204,6 +214,19 @@ class TaskModel(Model):
     # re-dated task is reminded again, a reopened one is not reminded twice.
     reminded_soon_for = UnicodeAttribute(null=True)
     reminded_overdue_for = UnicodeAttribute(null=True)
+    # v1.1. Tasks: their list (absent on tasks stored before lists: the Inbox), parent and
+    # manual position, with the position index's key (indexed in the list index only).
+    # Lists (``L#<id>``, ``task_id`` = the list's id): name, position, Inbox flag, and
+    # ``deleting`` while a cascade delete is under way. Tombstones: ``kind`` "list" for a
+    # deleted list (absent: a task).
+    list_id = UnicodeAttribute(null=True)
+    parent_id = UnicodeAttribute(null=True)
+    position = UnicodeAttribute(null=True)
+    position_key = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    is_inbox = BooleanAttribute(null=True)
+    deleting = BooleanAttribute(null=True)
 
     by_due = DueIndex()
     by_status_due = StatusDueIndex()
@@ -211,6 +234,82 @@ class TaskModel(Model):
     by_updated = UpdatedIndex()
     by_seq = SeqIndex()
     by_notify_bucket = NotifyIndex()
+
+
+class EntryPositionIndex(LocalSecondaryIndex["ListEntryModel"]):
+    """A list's tasks by parent, then manual position."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_position"
+
+    list_id = UnicodeAttribute(hash_key=True)
+    position_key = UnicodeAttribute(range_key=True)
+
+
+class EntryDueIndex(LocalSecondaryIndex["ListEntryModel"]):
+    """A list's tasks by due instant (as ``by_due`` of the tasks table)."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_due"
+
+    list_id = UnicodeAttribute(hash_key=True)
+    due_sort = UnicodeAttribute(range_key=True)
+
+
+class EntryStatusDueIndex(LocalSecondaryIndex["ListEntryModel"]):
+    """A list's tasks by status, then due instant."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_status_due"
+
+    list_id = UnicodeAttribute(hash_key=True)
+    status_due = UnicodeAttribute(range_key=True)
+
+
+class EntryStatusCreatedIndex(LocalSecondaryIndex["ListEntryModel"]):
+    """A list's tasks by status, then creation."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_status_created"
+
+    list_id = UnicodeAttribute(hash_key=True)
+    status_created = UnicodeAttribute(range_key=True)
+
+
+class EntryUpdatedIndex(LocalSecondaryIndex["ListEntryModel"]):
+    """A list's tasks by last update."""
+
+    class Meta(_LocalIndexMeta):
+        index_name = "by_updated"
+
+    list_id = UnicodeAttribute(hash_key=True)
+    updated_sort = UnicodeAttribute(range_key=True)
+
+
+class ListEntryModel(TaskModel):
+    """A live task in its list's partition (``list_id``, ``sk = T#<id>``): a copy of the
+    task item (every attribute, so a list page needs nothing else), written in the
+    task's own transactions. A subclass so that it has every attribute the task item has,
+    now and later; its own keys and indexes replace the task table's.
+    """
+
+    class Meta(_BaseMeta):
+        pass
+
+    # The task table's key names, inherited from TaskModel, would clash with these.
+    _hash_keyname = None
+    _range_keyname = None
+    list_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()  # the owner, a plain attribute here
+    expires_at = None  # type: ignore[assignment]  # only tombstones expire; none is copied
+
+    by_position = EntryPositionIndex()
+    by_due = EntryDueIndex()  # type: ignore[assignment]
+    by_status_due = EntryStatusDueIndex()  # type: ignore[assignment]
+    by_status_created = EntryStatusCreatedIndex()  # type: ignore[assignment]
+    by_updated = EntryUpdatedIndex()  # type: ignore[assignment]
+    by_seq = None  # type: ignore[assignment]
+    by_notify_bucket = None  # type: ignore[assignment]
 
 
 class SearchEntryModel(Model):
@@ -329,6 +428,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     NotificationModel,
     AuthModel,
     OutboxModel,
+    ListEntryModel,
 )
 LOGICAL_NAMES: dict[type[Model], str] = {
     UserModel: "users",
@@ -337,4 +437,5 @@ LOGICAL_NAMES: dict[type[Model], str] = {
     NotificationModel: "notifications",
     AuthModel: "auth",
     OutboxModel: "outbox",
+    ListEntryModel: "list_index",
 }

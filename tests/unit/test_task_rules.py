@@ -28,6 +28,11 @@ def test_new_task_defaults() -> None:
         "created_at": "2026-03-01T12:00:00.000Z",
         "updated_at": "2026-03-01T12:00:00.000Z",
         "version": 1,
+        "due_tz": None,
+        "due_local": None,
+        "recurrence": None,
+        "reminders": None,
+        "last_completed_at": None,
     }
     assert etags.etag(task.version) == '"1"'
 

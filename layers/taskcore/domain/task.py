@@ -280,7 +280,9 @@ def _scheduled(task: Task, changes: TaskChanges, owner_zone: str) -> Task:
         recurrence = None if changes.clear_recurrence else task.recurrence
         if recurrence is not None:
             raise ValidationFailed([FieldError("due_at", "a recurring task needs a due date")])
-        return replace(task, due=None, due_tz=None, reminders=_reminders_after(task, changes))
+        return replace(
+            task, due=None, due_tz=None, recurrence=None, reminders=_reminders_after(task, changes)
+        )
     recurrence = task.recurrence
     if changes.clear_recurrence:
         recurrence = None

@@ -30,7 +30,7 @@ def seed_tasks(deps: Deps, user_id: str, fields: Iterable[TaskChanges]) -> list[
     with TaskModel.batch_write() as task_batch, SearchEntryModel.batch_write() as entries:
         for n, changes in enumerate(fields):
             moment = now + timedelta(milliseconds=n)
-            task = new_task(deps.new_id(), user_id, changes, moment)
+            task = new_task(deps.new_id(), user_id, changes, moment, owner_zone=user.timezone)
             seq += 1
             task_batch.save(to_item(task, user, seq, moment))
             for prefix in index_prefixes(task.title, task.description):

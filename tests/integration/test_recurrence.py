@@ -185,7 +185,7 @@ def test_editing_reminders_re_arms_only_what_changed(api, deps, clock) -> None:
     _run_job(deps, 3)  # 11:00 has passed? no: 10:05; nothing new yet
     clock.now = datetime(2026, 3, 1, 13, 45, tzinfo=UTC)
     _run_job(deps, 3)
-    assert [n["remind_at"] for n in cy.notifications()] == [
+    assert sorted(n["remind_at"] for n in cy.notifications()) == [
         "2026-03-01T10:00:00.000Z",
         "2026-03-01T11:00:00.000Z",
         "2026-03-01T13:30:00.000Z",
@@ -245,3 +245,38 @@ def test_validation_names_the_part_and_the_field(api, deps, clock) -> None:
     assert errors["reminders.0"] == "give exactly one of before_minutes and at"
     reply = fay.request("POST", "/v1/tasks", {"title": "x", "due_local": "2026-03-02"})
     assert reply.json["errors"] == [{"field": "due_local", "message": "is read-only"}]
+    # No reminders and the default ones are told apart once stored.
+    silent = fay.create(title="silent", due_at="2026-03-02", reminders=[])
+    assert fay.request("GET", f"/v1/tasks/{silent['id']}").json["reminders"] == []
+    default = fay.request("PATCH", f"/v1/tasks/{silent['id']}", {"reminders": None}).json
+    assert default["reminders"] is None
+
+
+def test_a_run_that_finds_its_notifications_stored_still_moves_the_task_on(
+    api, deps, clock
+) -> None:
+    # As after a run that crashed half-way, or an edit that re-filed what was sent: the
+    # task waits again for reminders whose notifications exist. They are not stored
+    # twice; the one not yet sent is, and the task moves on.
+    gus = Client(api, deps)
+    task = gus.create(
+        title="t",
+        due_at="2026-03-01T12:30:00Z",
+        reminders=[{"before_minutes": 60}, {"before_minutes": 45}, {"before_minutes": 20}],
+    )
+    waiting = TaskModel.get(gus.user_id, "T#" + task["id"], consistent_read=True)
+    assert _run_job(deps) == Counter({"reminder": 2})  # 11:30 and 11:45 have fallen due
+    clock.now = datetime(2026, 3, 1, 12, 10, tzinfo=UTC)
+    waiting.save()  # back to waiting for the 11:30 one, nothing remembered as sent
+    assert _run_job(deps, 2) == Counter({"reminder": 3})  # counted: the job cannot tell
+    assert sorted(n["remind_at"] for n in gus.notifications()) == [
+        "2026-03-01T11:30:00.000Z",
+        "2026-03-01T11:45:00.000Z",
+        "2026-03-01T12:10:00.000Z",
+    ]
+    item = TaskModel.get(gus.user_id, "T#" + task["id"], consistent_read=True)
+    assert item.notify_kind == "overdue" and item.reminders_sent == [
+        "before:60",
+        "before:45",
+        "before:20",
+    ]

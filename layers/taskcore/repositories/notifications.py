@@ -54,8 +54,8 @@ class NotificationRepository(NotificationStore):
 
     def record(self, reminder: DueReminder, delivery: Delivery, now: datetime) -> bool:
         """Store the delivery's notifications and move the task on to its bookkeeping and
-        next notification, atomically (at most 7 notifications and the task: one
-        transaction).
+        next notification, atomically (at most six notifications, five reminders and the
+        overdue one, and the task: one transaction).
 
         Conditioned on the task still waiting for exactly this notification (a concurrent
         edit or another run of the job wins otherwise). A notification that exists

@@ -37,7 +37,7 @@ from taskcore.domain.email import Letter
 from taskcore.domain.listing import Segment
 from taskcore.domain.lists import TaskList, inbox_id
 from taskcore.domain.notification import Notification
-from taskcore.domain.reminders import DueReminder, Kind, Pending, next_reminder
+from taskcore.domain.reminders import Delivery, DueReminder, Kind, next_reminder
 from taskcore.domain.search import index_prefixes
 from taskcore.domain.task import Task
 from taskcore.domain.user import User
@@ -100,13 +100,14 @@ def ttl(moment: datetime) -> datetime:
     return datetime.fromtimestamp(epoch_seconds(moment), UTC)
 
 
-def notification_id(task_id: str, kind: Kind, due_at: str) -> str:
-    """The one id a notification of this kind, task and due date can have.
+def notification_id(task_id: str, kind: Kind, due_at: str, reminder: str | None = None) -> str:
+    """The one id a notification of this kind, task, occurrence (and reminder) can have.
 
     The rule of ``taskcore.repositories.notifications.notification_id``, restated here
     so that the fakes do not depend on the adapters (a parity test compares the two).
     """
-    digest = hashlib.sha256(due_at.encode()).hexdigest()[:10]
+    material = due_at if reminder is None else f"{due_at}|{reminder}"
+    digest = hashlib.sha256(material.encode()).hexdigest()[:10]
     return f"{task_id}.{kind.value}.{digest}"
 
 
@@ -242,10 +243,12 @@ class TombstoneItem:
 
 def stored_task(task: Task, owner: User, seq: int, now: datetime) -> TaskItem:
     """The item ``taskcore.repositories.tasks.to_item`` writes, as ``to_task`` reads it:
-    deadline key and reminder computed for the owner's time zone and lead time."""
-    timezone = owner.timezone
+    deadline key and reminder computed for the task's time zone (the owner's for a task
+    from before v1.1) and the owner's lead time."""
+    timezone = task.zone(owner.timezone)
     deadline = task.due.deadline(timezone) if task.due else None
     pending = next_reminder(task, deadline, owner.reminder_lead_minutes)
+    entry = pending.entry(task.user_id, task.id, now) if pending else None
     # The caller's deadline_key may be stale (another time zone): it is recomputed.
     read_back = _with_list(
         replace(task, deadline_key=task.due.sort_key(timezone) if task.due else None)
@@ -254,9 +257,9 @@ def stored_task(task: Task, owner: User, seq: int, now: datetime) -> TaskItem:
         task=read_back,
         seq=seq,
         keys=_keys(task, timezone),
-        notify_bucket=pending.bucket(now) if pending else None,
-        notify_at=pending.index_key(task) if pending else None,
-        notify_kind=pending.kind.value if pending else None,
+        notify_bucket=entry.bucket if entry else None,
+        notify_at=entry.key if entry else None,
+        notify_kind=entry.kind if entry else None,
     )
 
 
@@ -535,6 +538,15 @@ class FakeTasks(TaskStore):
         """The user's tombstones, expired ones included (deleted lazily, as by TTL)."""
         return list(self._tombstones.get(user_id, {}).values())
 
+    def forget_zone(self, user_id: str, task_id: str, now: datetime) -> None:
+        """Make a stored task look like one stored before v1.1 (no ``due_tz``): the
+        owner's zone is then its zone, as ``to_item`` computes it."""
+        item = self._live[user_id][task_id]
+        owner = self._users.stored(user_id)
+        assert owner is not None
+        task = replace(item.task, due_tz=None)
+        self._live[user_id][task_id] = stored_task(task, owner, item.seq, now)
+
     def search_keys(self, user_id: str) -> set[str]:
         """The user's search entries (``<prefix>#<task id>``)."""
         return set(self._search.get(user_id, {}))
@@ -659,11 +671,11 @@ class FakeNotifications(NotificationStore):
 
     :meth:`pending` reads the reminder each task item carries since its last write (as
     the sparse global index on ``notify_bucket`` does), so the job only ever sees tasks
-    with something due. :meth:`record` follows the adapter: store the notification (it
-    must not exist) and move the task on, both only if the task is still at the
-    reminder's version and index key; when only the notification exists already (a run
-    that crashed half-way) the task still moves on. ``pending_items_read`` counts the
-    index items the job read.
+    with something due. :meth:`record` follows the adapter: store the delivery's
+    notifications and move the task on to its bookkeeping and next reminder, only if the
+    task is still at the reminder's version and index key; a notification that exists
+    already (a run that crashed half-way) is not stored again, the rest still is.
+    ``pending_items_read`` counts the index items the job read.
     """
 
     def __init__(self, tasks: FakeTasks) -> None:
@@ -690,9 +702,7 @@ class FakeNotifications(NotificationStore):
             if item.task.deadline_key and item.notify_kind and item.notify_at:
                 yield _reminder(item)
 
-    def record(
-        self, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
-    ) -> bool:
+    def record(self, reminder: DueReminder, delivery: Delivery, now: datetime) -> bool:
         self.records += 1
         item = self._tasks.item(reminder.user_id, reminder.task_id)
         if (
@@ -701,23 +711,28 @@ class FakeNotifications(NotificationStore):
             or item.notify_at != reminder.index_key
         ):
             return False  # the task changed: its new state has its own reminder
-        nid = notification_id(reminder.task_id, kind, reminder.due_at)
         mine = self._notifications.setdefault(reminder.user_id, {})
-        if nid not in mine:  # an expired one not yet deleted still counts as existing
+        for moment in delivery.send:
+            reminder_key = moment.key if moment.kind is Kind.REMINDER else None
+            nid = notification_id(reminder.task_id, moment.kind, reminder.due_at, reminder_key)
+            if nid in mine:  # an expired one not yet deleted still counts as existing
+                continue
             created = format_instant(now)
             notification = Notification(
                 id=nid,
-                kind=kind.value,
+                kind=moment.kind.value,
                 task_id=reminder.task_id,
                 task_title=reminder.title,
                 due_at=reminder.due_at,
                 created_at=created,
                 read=False,
                 expires_at=ttl(now + NOTIFICATION_RETENTION),
+                occurrence_due_at=reminder.due_at,
+                remind_at=None if moment.kind is Kind.OVERDUE else format_instant(moment.at),
             )
             sort = f"{created}|{nid}"
             mine[nid] = NotificationItem(notification, created_sort=sort, unread_sort=sort)
-        _advance(item, reminder, kind, after, now)
+        _advance(item, reminder, delivery, now)
         return True
 
     def page(
@@ -777,25 +792,27 @@ def _reminder(item: TaskItem) -> DueReminder:
         kind=Kind(item.notify_kind),
         version=task.version,
         index_key=item.notify_at,
+        task=task,
     )
 
 
-def _advance(
-    item: TaskItem, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
-) -> None:
-    """Remember what was sent for this due date and file the next reminder, if any. The
+def _advance(item: TaskItem, reminder: DueReminder, delivery: Delivery, now: datetime) -> None:
+    """Take on the delivery's bookkeeping and file the next reminder, if any. The
     version is left alone: this is the job's bookkeeping, not a change of the task."""
-    due = reminder.due_at
-    task = replace(item.task, reminded_soon_for=due)
-    if kind is Kind.OVERDUE:
-        task = replace(task, reminded_overdue_for=due)
-    item.task = task
+    settled = delivery.task
+    item.task = replace(
+        item.task,
+        reminded_soon_for=settled.reminded_soon_for,
+        reminded_overdue_for=settled.reminded_overdue_for,
+        reminders_sent_for=settled.reminders_sent_for,
+        reminders_sent=settled.reminders_sent,
+    )
+    after = delivery.after
     if after is None:
         item.notify_bucket = item.notify_at = item.notify_kind = None
     else:
-        item.notify_bucket = after.bucket(now)
-        item.notify_at = after.index_key_for(reminder.user_id, reminder.task_id)
-        item.notify_kind = after.kind.value
+        entry = after.entry(reminder.user_id, reminder.task_id, now)
+        item.notify_bucket, item.notify_at, item.notify_kind = entry.bucket, entry.key, entry.kind
 
 
 # ------------------------------------------------------------------------ sessions

@@ -51,7 +51,7 @@ def seed_tasks(
         for n, changes in enumerate(fields):
             moment = now + timedelta(milliseconds=n)
             last = key_between(last, None)
-            task = new_task(deps.new_id(), user_id, changes, moment)
+            task = new_task(deps.new_id(), user_id, changes, moment, owner_zone=user.timezone)
             task = replace(task, list_id=inbox, position=last)
             seq += 1
             item = to_item(task, user, seq, moment)

@@ -22,14 +22,34 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 
-from taskcore.domain.due import DueDateError, is_valid_timezone, parse_due
+from taskcore.clock import format_instant
+from taskcore.domain.due import DueDateError, is_valid_timezone, parse_due, parse_instant
+from taskcore.domain.recurrence import (
+    MAX_COUNT,
+    MAX_INTERVAL,
+    MAX_RULE_LENGTH,
+    RecurrenceError,
+    parse_rule,
+)
+from taskcore.domain.task import MAX_BEFORE_MINUTES, MAX_REMINDERS
 from taskcore.errors import MAX_FIELD_ERRORS, BadRequest, FieldError, ValidationFailed
 
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f.]{2,}$")
 READ_ONLY_TASK_FIELDS = frozenset(
-    {"id", "all_day", "completed_at", "created_at", "updated_at", "version", "position"}
+    {
+        "id",
+        "all_day",
+        "completed_at",
+        "created_at",
+        "updated_at",
+        "version",
+        "position",
+        "due_local",
+        "last_completed_at",
+    }
 )
 
 
@@ -62,6 +82,21 @@ def _tag(value: str) -> str:
     if not all(c.isalnum() or c in "-_" for c in value) or not 1 <= len(value) <= 32:
         raise ValueError("must be 1 to 32 letters, digits, '-' or '_'")
     return value
+
+
+def _instant(value: str) -> str:
+    try:
+        return format_instant(parse_instant(value))
+    except DueDateError as exc:
+        message = exc.message.replace(", or a date YYYY-MM-DD", "")
+        raise ValueError(message) from exc
+
+
+def _rule(value: str) -> str:
+    try:
+        return parse_rule(value)
+    except RecurrenceError as exc:
+        raise ValueError(exc.message) from exc
 
 
 def _tags(value: list[str]) -> list[str]:
@@ -151,10 +186,74 @@ ParentId = Annotated[
     ItemId | None,
     Field(description="The parent task (same list, at most 3 levels); null: top level"),
 ]
+InstantIn = Annotated[
+    str,
+    Field(max_length=64, description="RFC 3339 date-time with offset"),
+    AfterValidator(_instant),
+]
+Rule = Annotated[
+    str,
+    Field(
+        max_length=MAX_RULE_LENGTH,
+        description=(
+            "An RFC 5545 RRULE (the RRULE: prefix is optional) of FREQ=DAILY, WEEKLY, "
+            f"MONTHLY or YEARLY with INTERVAL (1..{MAX_INTERVAL}), BYDAY (MO..SU, with "
+            "ordinals such as 1MO or -1FR for MONTHLY and YEARLY), BYMONTHDAY (1..31 or "
+            f"-31..-1), BYMONTH (1..12), COUNT (1..{MAX_COUNT}) or UNTIL (YYYYMMDD or "
+            "YYYYMMDDTHHMMSSZ); any other part is refused, naming it."
+        ),
+        examples=["FREQ=WEEKLY;BYDAY=MO,WE,FR", "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12"],
+    ),
+    AfterValidator(_rule),
+]
+Basis = Literal["due", "completion"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False, str_strip_whitespace=False)
+
+
+class RecurrenceIn(_Strict):
+    """How a task repeats. Completing it moves ``due_at`` to the next occurrence after
+    the current due date (``from: due``) or after the completion (``from: completion``,
+    skipping missed occurrences), computed in the task's ``due_tz``."""
+
+    rule: Rule
+    from_: Basis = Field("due", alias="from")
+
+
+class ReminderIn(_Strict):
+    """One reminder: ``before_minutes`` before each occurrence's deadline, or ``at`` an
+    instant (exactly one of the two)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["before_minutes"]}, {"required": ["at"]}]}
+    )
+
+    before_minutes: Annotated[int | None, Field(ge=0, le=MAX_BEFORE_MINUTES, strict=True)] = None
+    at: InstantIn | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReminderIn:
+        if (self.before_minutes is None) == (self.at is None):
+            raise ValueError("give exactly one of before_minutes and at")
+        return self
+
+
+DueTz = Annotated[
+    TimeZone,
+    Field(description="IANA time zone the due date is meant in; default the user's timezone"),
+]
+Reminders = Annotated[
+    list[ReminderIn] | None,
+    Field(
+        max_length=MAX_REMINDERS,
+        description=(
+            "null: one due_soon at the user's reminder_lead_minutes; [] none; else up to "
+            f"{MAX_REMINDERS} reminders, each a reminder notification per occurrence"
+        ),
+    ),
+]
 
 
 class RegisterRequest(_Strict):
@@ -310,6 +409,9 @@ class TaskCreate(_Strict):
     completed: Annotated[bool, Field(strict=True)] = False
     list_id: Annotated[ItemId | None, Field(description="Default (or null): the Inbox")] = None
     parent_id: ParentId = None
+    due_tz: DueTz | None = None
+    recurrence: RecurrenceIn | None = None
+    reminders: Reminders = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -345,6 +447,9 @@ class TaskUpdate(_Strict):
         ItemId | None, Field(description="Moves the task (with its subtasks) to that list")
     ] = None
     parent_id: ParentId = None
+    due_tz: DueTz | None = None
+    recurrence: RecurrenceIn | None = None
+    reminders: Reminders = None
 
 
 class TaskMove(_Strict):
@@ -403,6 +508,11 @@ _TASK_EXAMPLE: JsonDict = {
     "list_id": "inbox-01JQ5Z7A0B1C2D3E4F5G6H7J8K",
     "parent_id": None,
     "position": "a0",
+    "due_tz": "Europe/Berlin",
+    "due_local": "2026-03-29T18:00:00",
+    "recurrence": None,
+    "reminders": None,
+    "last_completed_at": None,
 }
 _USER_EXAMPLE: JsonDict = {
     "id": "01JQ5Z7A0B1C2D3E4F5G6H7J8K",
@@ -454,6 +564,22 @@ class Session(BaseModel):
     expires_in: Annotated[int, Field(description="Seconds the access token is valid")]
 
 
+class RecurrenceOut(BaseModel):
+    """A task's recurrence as the API returns it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    rule: str
+    from_: Basis = Field(alias="from")
+
+
+class ReminderOut(BaseModel):
+    """A reminder as the API returns it: one of the two fields."""
+
+    before_minutes: int | None = Field(None, ge=0, le=MAX_BEFORE_MINUTES)
+    at: str | None = None
+
+
 class TaskOut(BaseModel):
     """A task as the API returns it."""
 
@@ -478,6 +604,19 @@ class TaskOut(BaseModel):
     list_id: str
     parent_id: str | None
     position: Annotated[str | None, Field(description="Opaque; orders siblings (sort=position)")]
+    due_tz: str | None = Field(
+        description="IANA zone of the due date; null without one (and on dated tasks from "
+        "before v1.1, which follow the user's timezone)"
+    )
+    due_local: str | None = Field(
+        description="due_at as wall time in due_tz (YYYY-MM-DDTHH:MM:SS), or the date of an "
+        "all-day task"
+    )
+    recurrence: RecurrenceOut | None
+    reminders: list[ReminderOut] | None
+    last_completed_at: Instant | None = Field(
+        description="When the latest occurrence of a recurring task was completed"
+    )
 
 
 class ListOut(BaseModel):
@@ -831,6 +970,8 @@ _NOTIFICATION_EXAMPLE: JsonDict = {
     "task_id": TASK_ID_EXAMPLE,
     "task_title": "Buy groceries",
     "due_at": "2026-03-29T16:00:00.000Z",
+    "occurrence_due_at": "2026-03-29T16:00:00.000Z",
+    "remind_at": "2026-03-29T15:00:00.000Z",
     "created_at": "2026-03-29T15:00:00.000Z",
     "read": False,
 }
@@ -842,7 +983,7 @@ class Notification(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_NOTIFICATION_EXAMPLE]})
 
     id: str
-    type: Literal["due_soon", "overdue"]
+    type: Literal["due_soon", "overdue", "reminder"]
     task_id: str
     task_title: str
     due_at: Annotated[
@@ -850,6 +991,14 @@ class Notification(BaseModel):
         Field(description="The due date the notification is about"),
         WithJsonSchema({"anyOf": _DUE_FORMATS["anyOf"]}),
     ]
+    occurrence_due_at: Annotated[
+        str,
+        Field(description="The due date of the occurrence it is about"),
+        WithJsonSchema({"anyOf": _DUE_FORMATS["anyOf"]}),
+    ]
+    remind_at: Instant | None = Field(
+        description="When a due_soon or reminder notification was meant for (null for overdue)"
+    )
     created_at: Instant
     read: bool
 

@@ -249,3 +249,32 @@ def test_a_task_move_is_one_transaction(api, calls) -> None:
         {"TransactGetItems": 1, "Query": 4, "TransactWriteItems": 1}
     )
     assert calls.items_written == 3 * 3 + 1
+
+
+def test_completing_a_recurring_task_is_one_read_and_one_transaction(api, calls) -> None:
+    token = api.token(timezone="Europe/Berlin")
+    api.request("GET", "/v1/me", token=token)
+    task = api.create(
+        token,
+        due_at="2026-03-02T09:00:00+01:00",
+        recurrence={"rule": "FREQ=WEEKLY;BYDAY=MO,TH"},
+        reminders=[{"before_minutes": 30}, {"at": "2026-03-01T20:00:00Z"}],
+    )
+    path = f"/v1/tasks/{task['id']}"
+    etag = {"If-Match": f'"{task["version"]}"'}
+    for method, suffix, body in (("POST", "/complete", None), ("PATCH", "", {"completed": True})):
+        counts = _count(
+            calls,
+            lambda m=method, p=path + suffix, b=body, h=etag: api.request(
+                m, p, b, token=token, headers=h
+            ),
+        )
+        assert counts == Counter({"TransactGetItems": 1, "TransactWriteItems": 1})
+        etag = {"If-Match": f'"{task["version"] + 1}"'}
+    # A second click with the ETag it was shown: read, refused, nothing written.
+    stale = {"If-Match": f'"{task["version"]}"'}
+    counts = _count(
+        calls, lambda: api.request("POST", path + "/complete", token=token, headers=stale)
+    )
+    assert counts == Counter({"TransactGetItems": 1})
+    assert api.request("GET", path, token=token).json["due_local"] == "2026-03-09T09:00:00"

@@ -247,3 +247,25 @@ def test_an_offset_plus_must_be_encoded(api) -> None:
     assert "%2B" in bare.json["detail"]
     encoded = api.request("GET", "/v1/tasks?due_from=2026-03-01T00:00:00%2B01:00", token=token)
     assert encoded.status == 200 and [t["title"] for t in encoded.json["items"]] == ["due"]
+
+
+def test_all_day_tasks_follow_their_own_time_zone(api, clock) -> None:
+    # 2026-03-29 ends at 10:59:59.999Z in Auckland (+13:00), at 03:59:59.999Z on the 30th
+    # in New York (-04:00); the clock says 2026-03-29T12:00Z.
+    clock.now = clock.now.replace(day=29)
+    token = api.token(timezone="America/New_York")
+    auckland = api.create(token, title="nz", due_at="2026-03-29", due_tz="Pacific/Auckland")
+    new_york = api.create(token, title="ny", due_at="2026-03-29")
+    assert (auckland["due_tz"], new_york["due_tz"]) == ("Pacific/Auckland", "America/New_York")
+    overdue = api.request("GET", "/v1/tasks?overdue=true", token=token).json["items"]
+    assert [t["id"] for t in overdue] == [auckland["id"]]
+    # Date bounds stay days in the user's zone (New York): the 28th there runs until
+    # 03:59:59.999Z on the 29th, before either deadline; the 29th holds both.
+    day = api.request("GET", "/v1/tasks?due_from=2026-03-29&due_until=2026-03-29", token=token)
+    assert {t["id"] for t in day.json["items"]} == {auckland["id"], new_york["id"]}
+    before = api.request("GET", "/v1/tasks?due_until=2026-03-28", token=token).json["items"]
+    assert before == []
+    in_range = api.request(
+        "GET", "/v1/tasks?due_until=2026-03-29T11:00:00Z&sort=due_at", token=token
+    ).json["items"]
+    assert [t["title"] for t in in_range] == ["nz"]

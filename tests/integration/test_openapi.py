@@ -39,6 +39,9 @@ def test_request_schemas_are_the_validation_schemas(api) -> None:
         "completed",
         "list_id",  # v1.1
         "parent_id",
+        "due_tz",
+        "recurrence",
+        "reminders",
     }
 
 
@@ -96,3 +99,24 @@ def test_problem_types_resolve_to_pages(api) -> None:
         assert "default-src 'none'" in page.header("Content-Security-Policy")
     missing = api.request("GET", "/v1/problems/no_such_code").json
     assert missing["code"] == "not_found"
+
+
+def test_the_v11_task_fields_state_their_limits(api) -> None:
+    schemas = api.request("GET", "/v1/openapi.json").json["components"]["schemas"]
+    recurrence = schemas["RecurrenceIn"]
+    assert recurrence["required"] == ["rule"] and recurrence["additionalProperties"] is False
+    assert recurrence["properties"]["rule"]["maxLength"] == 500
+    assert recurrence["properties"]["from"]["enum"] == ["due", "completion"]
+    reminder = schemas["ReminderIn"]
+    minutes = reminder["properties"]["before_minutes"]["anyOf"][0]
+    assert (minutes["minimum"], minutes["maximum"]) == (0, 40320)
+    assert reminder["oneOf"] == [{"required": ["before_minutes"]}, {"required": ["at"]}]
+    reminders = schemas["TaskUpdate"]["properties"]["reminders"]["anyOf"][0]
+    assert reminders["maxItems"] == 5
+    task = schemas["TaskOut"]
+    assert {"due_tz", "due_local", "recurrence", "reminders", "last_completed_at"} <= set(
+        task["required"]
+    )
+    notification = schemas["Notification"]
+    assert notification["properties"]["type"]["enum"] == ["due_soon", "overdue", "reminder"]
+    assert {"occurrence_due_at", "remind_at"} <= set(notification["required"])

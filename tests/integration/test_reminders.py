@@ -178,7 +178,19 @@ def test_notifications_api(api, clock) -> None:
     items = first["items"] + rest["items"]
     assert rest["next_cursor"] is None
     assert {n["task_title"] for n in items} == {"n0", "n1", "n2"}
-    assert set(items[0]) == {"id", "type", "task_id", "task_title", "due_at", "created_at", "read"}
+    assert set(items[0]) == {
+        "id",
+        "type",
+        "task_id",
+        "task_title",
+        "due_at",
+        "occurrence_due_at",
+        "remind_at",
+        "created_at",
+        "read",
+    }
+    assert items[0]["occurrence_due_at"] == items[0]["due_at"]
+    assert items[0]["remind_at"] is None  # overdue notifications are not reminders
     assert (
         api.request("POST", f"/v1/notifications/{items[0]['id']}/read", token=token).status == 204
     )

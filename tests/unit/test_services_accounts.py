@@ -278,6 +278,9 @@ def test_a_new_time_zone_moves_all_day_deadlines_and_reminders(deps, clock) -> N
     claims = _claims(deps, session)
     user_id = claims.user_id
     task = task_service.create_task(deps, user_id, {"title": "taxes", "due_at": "2026-03-02"})
+    deps.tasks.forget_zone(user_id, task.id, clock())  # as stored before v1.1: no due_tz
+    pinned = task_service.create_task(deps, user_id, {"title": "rent", "due_at": "2026-03-02"})
+    assert pinned.due_tz == "UTC"  # since v1.1 the zone is the task's own
     assert task_service.get_task(deps, user_id, task.id).deadline_key == "2026-03-02T23:59:59.999Z"
     seq = deps.tasks.item(user_id, task.id).seq
     accounts.update_profile(deps, claims, {"timezone": "Asia/Tokyo", "reminder_lead_minutes": 120})
@@ -286,6 +289,9 @@ def test_a_new_time_zone_moves_all_day_deadlines_and_reminders(deps, clock) -> N
     item = deps.tasks.item(user_id, task.id)
     assert item.notify_at.startswith("2026-03-02T12:59:59.999Z|")  # two hours before
     assert item.seq == seq  # a re-key is not a change of the task for sync
+    kept = deps.tasks.item(user_id, pinned.id)
+    assert kept.task.deadline_key == "2026-03-02T23:59:59.999Z"  # still UTC's day
+    assert kept.notify_at.startswith("2026-03-02T21:59:59.999Z|")  # the new lead time
 
 
 def test_a_profile_update_that_loses_a_race_is_retried(deps) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 import fakes
 from taskcore.cache import user_cache
+from taskcore.domain.due import Due
+from taskcore.domain.recurrence import Basis, Recurrence
 from taskcore.domain.reminders import Kind
+from taskcore.domain.task import Reminder, Task, TaskChanges, new_task
+from taskcore.domain.user import User
 from taskcore.repositories import mail_items
 from taskcore.repositories import notifications as notification_repository
 from taskcore.repositories import outbox as outbox_repository
@@ -63,9 +69,65 @@ def test_fake_deps_builds_every_field_and_refuses_unknown_overrides(clock) -> No
 def test_the_notification_id_rule_is_the_repositorys() -> None:
     for kind in Kind:
         for due_at in ("2026-03-01T14:00:00Z", "2026-03-08"):
-            assert fakes.notification_id("01TASK", kind, due_at) == (
-                notification_repository.notification_id("01TASK", kind, due_at)
-            )
+            for reminder in (None, "before:30", "at:2026-03-01T10:00:00.000Z"):
+                assert fakes.notification_id("01TASK", kind, due_at, reminder) == (
+                    notification_repository.notification_id("01TASK", kind, due_at, reminder)
+                )
+    # One id per reminder of an occurrence; the v1.0 ids are unchanged.
+    ids = {
+        fakes.notification_id("01TASK", Kind.REMINDER, "2026-03-08", key)
+        for key in ("before:30", "before:60", "at:2026-03-07T10:00:00.000Z")
+    }
+    assert len(ids) == 3
+    assert fakes.notification_id("01TASK", Kind.OVERDUE, "2026-03-08") == (
+        "01TASK.overdue." + hashlib.sha256(b"2026-03-08").hexdigest()[:10]
+    )
+
+
+def _v11_task(**bookkeeping: object) -> Task:
+    task = new_task(
+        "01TASK",
+        "u1",
+        TaskChanges(
+            title="stand-up",
+            due=Due("2026-03-02T08:00:00.000Z", all_day=False),
+            due_tz="Australia/Adelaide",
+            recurrence=Recurrence("FREQ=WEEKLY;BYDAY=MO;COUNT=4", Basis.COMPLETION),
+            reminders=(Reminder(before_minutes=30), Reminder(at="2026-03-01T20:00:00.000Z")),
+        ),
+        datetime(2026, 3, 1, 12, tzinfo=UTC),
+    )
+    return replace(task, last_completed_at="2026-02-23T09:00:00.000Z", **bookkeeping)
+
+
+@pytest.mark.parametrize(
+    "bookkeeping",
+    [
+        {},
+        {"reminders_sent_for": "2026-03-02T08:00:00.000Z", "reminders_sent": ("before:30",)},
+        {"reminded_overdue_for": "2026-03-02T08:00:00.000Z", "reminded_soon_for": "x"},
+    ],
+    ids=["fresh", "a reminder sent", "overdue sent"],
+)
+def test_the_stored_task_is_what_the_adapter_writes_and_reads_back(bookkeeping) -> None:
+    owner = User("u1", "a@example.com", "", "Europe/Berlin", 45, "hash", "t", "t")
+    task = _v11_task(**bookkeeping)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    item = task_repository.to_item(task, owner, 7, now)
+    fake = fakes.stored_task(task, owner, 7, now)
+    read_back = task_repository.to_task(item)
+    assert read_back == fake.task  # every v1.1 field survives the round trip
+    for name in ("deadline_key", "reminders_sent_for", "reminders_sent", "reminded_overdue_for"):
+        assert getattr(read_back, name) == getattr(fake.task, name), name
+    assert read_back.recurrence.anchor == "2026-03-02T18:30:00"  # Adelaide wall time
+    assert (item.notify_bucket, item.notify_at, item.notify_kind) == (
+        fake.notify_bucket,
+        fake.notify_at,
+        fake.notify_kind,
+    )
+    assert {name: item.attribute_values[name] for name in fake.keys if name != "sk"} == {
+        name: value for name, value in fake.keys.items() if name != "sk"
+    }
 
 
 def test_copied_constants_agree_with_the_adapters() -> None:

@@ -258,3 +258,182 @@ def test_an_edit_racing_the_job_sends_nothing_twice(deps, clock, user) -> None:
     clock.now = _at(12, 31)
     _run(deps, 3)
     assert _sent(deps, user) == [("due_soon", "race"), ("overdue", "race, edited")]
+
+
+# ----------------------------------------------------------------- v1.1 reminders
+
+
+def _notes(deps, user: str) -> list[tuple[str, str, str | None]]:
+    """Every notification stored: (type, occurrence_due_at, remind_at), oldest first."""
+    page = reminders.list_notifications(deps, user, {"limit": "100"})
+    return [(n["type"], n["occurrence_due_at"], n["remind_at"]) for n in reversed(page.items)]
+
+
+def _run_until(deps, clock, end: datetime, step: timedelta = timedelta(minutes=5)) -> None:
+    """The job every ``step`` (three runs each time, as overlapping schedulers might)."""
+    while clock() < end:
+        clock.advance(seconds=step.total_seconds())
+        _run(deps, 3)
+
+
+def test_each_reminder_fires_once_then_overdue(deps, clock, user) -> None:
+    fields = {
+        "title": "visa",
+        "due_at": "2026-03-01T15:00:00Z",
+        "reminders": [
+            {"before_minutes": 120},
+            {"before_minutes": 30},
+            {"at": "2026-03-01T16:00:00Z"},  # after the deadline: still comes
+        ],
+    }
+    task_service.create_task(deps, user, fields)
+    _run_until(deps, clock, _at(17))
+    due = "2026-03-01T15:00:00.000Z"
+    assert _notes(deps, user) == [
+        ("reminder", due, "2026-03-01T13:00:00.000Z"),
+        ("reminder", due, "2026-03-01T14:30:00.000Z"),
+        ("overdue", due, None),
+        ("reminder", due, "2026-03-01T16:00:00.000Z"),
+    ]
+    [created] = [
+        n for n in deps.notifications.stored(user) if n.remind_at == "2026-03-01T13:00:00.000Z"
+    ]
+    assert created.created_at == "2026-03-01T13:00:00.000Z"  # on time, not at the end
+
+
+def test_no_reminders_means_overdue_only_and_null_the_default(deps, clock, user) -> None:
+    task_service.create_task(
+        deps, user, {"title": "none", "due_at": "2026-03-01T14:00:00Z", "reminders": []}
+    )
+    task_service.create_task(deps, user, {"title": "default", "due_at": "2026-03-01T14:00:00Z"})
+    _run_until(deps, clock, _at(15))
+    assert _sent(deps, user) == [
+        ("due_soon", "default"),
+        ("overdue", "default"),
+        ("overdue", "none"),
+    ]
+
+
+def test_editing_reminders_arms_only_the_new_ones(deps, clock, user) -> None:
+    task = task_service.create_task(
+        deps,
+        user,
+        {"title": "t", "due_at": "2026-03-01T16:00:00Z", "reminders": [{"before_minutes": 240}]},
+    )
+    _run_until(deps, clock, _at(12, 30))
+    assert [n[2] for n in _notes(deps, user)] == ["2026-03-01T12:00:00.000Z"]
+    change = {"reminders": [{"before_minutes": 240}, {"before_minutes": 60}]}
+    task_service.update_task(deps, user, task.id, change)
+    _run_until(deps, clock, _at(15, 30))
+    assert [n[2] for n in _notes(deps, user)] == [
+        "2026-03-01T12:00:00.000Z",
+        "2026-03-01T15:00:00.000Z",
+    ]
+    # A reminder added when its moment has passed (but not the deadline) comes at once.
+    task_service.update_task(deps, user, task.id, {"reminders": [{"before_minutes": 120}]})
+    _run(deps, 3)
+    assert [n[2] for n in _notes(deps, user)][-1] == "2026-03-01T14:00:00.000Z"
+    # Re-dating re-arms everything, for the new occurrence.
+    task_service.update_task(deps, user, task.id, {"due_at": "2026-03-01T18:00:00Z"})
+    _run_until(deps, clock, _at(18, 30))
+    assert [n[:2] for n in _notes(deps, user)][-2:] == [
+        ("reminder", "2026-03-01T18:00:00.000Z"),
+        ("overdue", "2026-03-01T18:00:00.000Z"),
+    ]
+    assert len(_notes(deps, user)) == 5
+
+
+def test_a_recurring_task_is_reminded_for_each_occurrence(deps, clock) -> None:
+    user = new_user(deps, timezone="Europe/Berlin")
+    fields = {
+        "title": "stand-up",
+        "due_at": "2026-03-02T08:00:00Z",  # 09:00 Berlin
+        "recurrence": {"rule": "FREQ=DAILY;COUNT=3"},
+        "reminders": [{"before_minutes": 15}, {"at": "2026-03-02T07:50:00Z"}],
+    }
+    task = task_service.create_task(deps, user, fields)
+    for day in (2, 3, 4):
+        _run_until(deps, clock, _at(8, 30, day=day))
+        current = task_service.get_task(deps, user, task.id)
+        task_service.set_completed(deps, user, task.id, True, expected_version=current.version)
+    _run_until(deps, clock, _at(12, day=5))
+    occurrences = [
+        "2026-03-02T08:00:00.000Z",
+        "2026-03-03T08:00:00.000Z",
+        "2026-03-04T08:00:00.000Z",
+    ]
+    expected = [
+        ("reminder", occurrences[0], "2026-03-02T07:45:00.000Z"),
+        ("reminder", occurrences[0], "2026-03-02T07:50:00.000Z"),  # the `at`, once
+        ("overdue", occurrences[0], None),
+        ("reminder", occurrences[1], "2026-03-03T07:45:00.000Z"),
+        ("overdue", occurrences[1], None),
+        ("reminder", occurrences[2], "2026-03-04T07:45:00.000Z"),
+        ("overdue", occurrences[2], None),
+    ]
+    assert _notes(deps, user) == expected
+    assert task_service.get_task(deps, user, task.id).completed  # COUNT=3: over
+    assert deps.tasks.item(user, task.id).notify_at is None
+
+
+def test_completing_an_occurrence_early_arms_the_next_one(deps, clock) -> None:
+    user = new_user(deps, timezone="Europe/Berlin")
+    fields = {
+        "title": "gym",
+        "due_at": "2026-03-01T17:00:00Z",
+        "recurrence": {"rule": "FREQ=DAILY"},
+    }
+    task = task_service.create_task(deps, user, fields)
+    task_service.set_completed(deps, user, task.id, True)  # before any reminder
+    _run_until(deps, clock, _at(18, day=2))
+    assert _notes(deps, user) == [
+        ("due_soon", "2026-03-02T17:00:00.000Z", "2026-03-02T16:00:00.000Z"),
+        ("overdue", "2026-03-02T17:00:00.000Z", None),
+    ]
+
+
+def test_after_an_outage_missed_reminders_come_once_and_never_late(deps, clock, user) -> None:
+    ahead = {
+        "title": "ahead",
+        "due_at": "2026-03-01T22:00:00Z",
+        "reminders": [{"before_minutes": 600}, {"before_minutes": 360}, {"before_minutes": 60}],
+    }
+    passed = {
+        "title": "passed",
+        "due_at": "2026-03-01T16:00:00Z",
+        "reminders": [{"before_minutes": 120}, {"at": "2026-03-01T19:00:00Z"}],
+    }
+    task_service.create_task(deps, user, ahead)
+    task_service.create_task(deps, user, passed)
+    _run(deps)  # 12:00: ahead's first reminder (600 min before) falls now
+    clock.now = _at(20)  # eight hours without a run
+    reports = _run(deps, 3)
+    assert [dict(r.sent) for r in reports] == [{"reminder": 2, "overdue": 1}, {}, {}]
+    notes = {
+        (n["task_title"], n["type"], n["remind_at"])
+        for n in reminders.list_notifications(deps, user, {"limit": "100"}).items
+    }
+    assert notes == {
+        ("ahead", "reminder", "2026-03-01T12:00:00.000Z"),
+        ("ahead", "reminder", "2026-03-01T16:00:00.000Z"),  # missed, the deadline ahead
+        ("passed", "overdue", None),  # its 14:00 reminder is not sent six hours late
+        ("passed", "reminder", "2026-03-01T19:00:00.000Z"),  # after the deadline: due
+    }
+
+
+def test_the_job_reads_only_what_is_due_among_recurring_tasks(deps, clock, user) -> None:
+    for i in range(30):
+        fields = {
+            "title": f"weekly {i}",
+            "due_at": "2026-03-05T09:00:00Z",
+            "recurrence": {"rule": "FREQ=WEEKLY"},
+            "reminders": [{"before_minutes": 30}, {"before_minutes": 10}],
+        }
+        task_service.create_task(deps, user, fields)
+    task_service.create_task(
+        deps, user, {"title": "due", "due_at": "2026-03-01T12:20:00Z", "reminders": []}
+    )
+    clock.now = _at(12, 21)
+    [report] = _run(deps)
+    assert (report.examined, dict(report.sent)) == (1, {"overdue": 1})
+    assert deps.notifications.pending_items_read == 1

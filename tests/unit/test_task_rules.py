@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib import etags
 from taskcore.domain.due import Due
-from taskcore.domain.task import Priority, TaskChanges, apply_changes, new_task
+from taskcore.domain.recurrence import Basis, Recurrence
+from taskcore.domain.task import Priority, Reminder, TaskChanges, apply_changes, new_task
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -32,6 +33,11 @@ def test_new_task_defaults() -> None:
         "list_id": None,
         "parent_id": None,
         "position": None,
+        "due_tz": None,
+        "due_local": None,
+        "recurrence": None,
+        "reminders": None,
+        "last_completed_at": None,
     }
     assert etags.etag(task.version) == '"1"'
 
@@ -81,3 +87,27 @@ def test_index_keys_put_undated_tasks_last_and_status_first() -> None:
 def test_snapshot_round_trip() -> None:
     dated = apply_changes(_task(), TaskChanges(due=Due("2026-03-05", True), tags=("a",)), NOW)
     assert type(dated).from_snapshot(dated.to_snapshot()) == dated
+
+
+def test_snapshot_round_trip_keeps_the_v11_fields() -> None:
+    fields = TaskChanges(
+        title="stand-up",
+        due=Due("2026-03-02T08:00:00.000Z", False),
+        due_tz="Europe/Berlin",
+        recurrence=Recurrence("FREQ=WEEKLY;BYDAY=MO", Basis.COMPLETION),
+        reminders=(Reminder(before_minutes=15), Reminder(at="2026-03-02T07:00:00.000Z")),
+    )
+    task = new_task("01J1", "u1", fields, NOW)
+    done = apply_changes(task, TaskChanges(completed=True), NOW)
+    assert done.due.value == "2026-03-09T08:00:00.000Z" and not done.completed
+    public = done.to_public()
+    assert (public["due_tz"], public["due_local"]) == ("Europe/Berlin", "2026-03-09T09:00:00")
+    assert public["recurrence"] == {"rule": "FREQ=WEEKLY;BYDAY=MO", "from": "completion"}
+    assert public["reminders"] == [{"before_minutes": 15}, {"at": "2026-03-02T07:00:00.000Z"}]
+    assert public["last_completed_at"] == "2026-03-01T12:00:00.000Z"
+    rebuilt = type(done).from_snapshot(done.to_snapshot())
+    assert rebuilt == done and rebuilt.recurrence.anchor == "2026-03-02T09:00:00"
+    # An entry cached before v1.1 still reads.
+    v10 = {"user_id", "deadline_key", *list(_task().to_public())[:12]}
+    old = {k: v for k, v in _task().to_snapshot().items() if k in v10}
+    assert "due_tz" not in old and type(done).from_snapshot(old) == _task()

@@ -21,6 +21,8 @@ class Notification:
     created_at: str
     read: bool
     expires_at: datetime | None
+    occurrence_due_at: str | None = None  # v1.1; the due_at of older notifications
+    remind_at: str | None = None  # v1.1: when a due_soon or reminder was meant for
 
     def expired(self, now: datetime) -> bool:
         """Past its retention (the store deletes expired items lazily)."""
@@ -34,6 +36,8 @@ class Notification:
             "task_id": self.task_id,
             "task_title": self.task_title,
             "due_at": self.due_at,
+            "occurrence_due_at": self.occurrence_due_at or self.due_at,
+            "remind_at": self.remind_at,
             "created_at": self.created_at,
             "read": self.read,
         }

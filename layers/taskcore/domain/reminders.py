@@ -1,27 +1,60 @@
-"""When a task's next due-date notification falls, and which one it is.
+"""Which notifications a task's current occurrence gets, when, and which one is next.
 
-Each open, dated task has at most one pending notification at a time: ``due_soon`` at its
-deadline minus the owner's lead time, then ``overdue`` just after the deadline. What was
-sent is remembered per due date, so re-dating re-arms both and reopening repeats neither.
+An occurrence's notifications (its *schedule*): with ``reminders`` null, one ``due_soon``
+at the deadline minus the owner's lead time (as in v1.0); with a list, one ``reminder``
+per entry (``before_minutes`` before the deadline, or ``at`` an instant); and always one
+``overdue`` just after the deadline. What was sent is remembered per occurrence (its due
+date), so re-dating or advancing a recurring task re-arms everything, editing the
+reminders arms only the new ones, and reopening repeats nothing.
+
+Each open, dated task has at most one entry in the job's index: its earliest notification
+not yet sent. The job sends what has fallen due and files the next one. Once an
+occurrence is overdue, reminders meant for before its deadline are passed over (never
+sent late: the ``overdue`` notification says more); ``at`` reminders after the deadline
+still come. An ``at`` reminder falls to the occurrence that is current at that instant:
+it is not repeated for occurrences after a completion later than it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from taskcore.clock import sort_key
-from taskcore.domain.task import Task
+from taskcore.domain.due import parse_instant
+from taskcore.domain.task import Reminder, Task
 
 _ONE_MS = timedelta(milliseconds=1)
+DUE_SOON_KEY = "due_soon"
+OVERDUE_KEY = "overdue"
 
 
 class Kind(StrEnum):
-    """The two kinds of notification."""
+    """The kinds of notification."""
 
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
+    REMINDER = "reminder"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One notification of an occurrence: its kind, when it falls, and its key (a
+    :attr:`Reminder.key`, or :data:`DUE_SOON_KEY` / :data:`OVERDUE_KEY`)."""
+
+    kind: Kind
+    at: datetime
+    key: str
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A task's place in the due-date job's index: partition, sort key, kind."""
+
+    bucket: str
+    key: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -31,18 +64,20 @@ class Pending:
     kind: Kind
     at: datetime
 
-    def bucket(self, now: datetime) -> str:
-        """The hour bucket the due-date job looks in. A moment already past goes into the
-        current hour, which the job has not finished with yet."""
-        return max(self.at, now).strftime("%Y-%m-%dT%H")
+    def entry(self, user_id: str, task_id: str, now: datetime) -> IndexEntry:
+        """The index keys of this notification: the one place that builds them.
 
-    def index_key(self, task: Task) -> str:
-        """Range key in the job's index: the moment, then the task (for a stable order)."""
-        return self.index_key_for(task.user_id, task.id)
+        Partition: the hour bucket of the moment (one already past goes into the current
+        hour, which the job has not finished with yet). Sort key: the moment, then the
+        task (a stable order); :func:`moment_of` reads the moment back.
+        """
+        bucket = max(self.at, now).strftime("%Y-%m-%dT%H")
+        return IndexEntry(bucket, f"{sort_key(self.at)}|{user_id}|{task_id}", self.kind.value)
 
-    def index_key_for(self, user_id: str, task_id: str) -> str:
-        """:meth:`index_key` from the ids alone."""
-        return f"{sort_key(self.at)}|{user_id}|{task_id}"
+
+def moment_of(index_key: str) -> datetime:
+    """The moment an index sort key (:meth:`Pending.entry`) was filed for."""
+    return parse_instant(index_key.split("|", 1)[0])
 
 
 @dataclass(frozen=True)
@@ -51,6 +86,7 @@ class DueReminder:
 
     ``index_key`` identifies the notification the task is waiting for; recording it is
     conditioned on the task still waiting for exactly that one (and on ``version``).
+    ``task`` is the task as stored, bookkeeping included.
     """
 
     user_id: str
@@ -61,23 +97,105 @@ class DueReminder:
     kind: Kind
     version: int
     index_key: str
+    task: Task
 
     @property
     def falls_due(self) -> datetime:
-        """The moment the notification became due: the index key starts with it."""
-        return datetime.fromisoformat(self.index_key.split("|", 1)[0])
+        """The moment the notification became due (job lag is measured from it)."""
+        return moment_of(self.index_key)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one run of the job does for one task: the notifications to store, the task's
+    bookkeeping once they are (``task``), and the notification it waits for next."""
+
+    send: tuple[Moment, ...]
+    task: Task
+    after: Pending | None
+
+
+def schedule(task: Task, deadline: datetime, due_soon_at: datetime | None) -> list[Moment]:
+    """The notifications of ``task``'s current occurrence not yet sent or passed over,
+    in time order. ``due_soon_at``: when the default ``due_soon`` falls (``None``: none)."""
+    assert task.due is not None
+    due = task.due.value
+    moments: list[Moment] = []
+    if task.reminders is None:
+        if due_soon_at is not None and task.reminded_soon_for != due:
+            moments.append(Moment(Kind.DUE_SOON, due_soon_at, DUE_SOON_KEY))
+    else:
+        sent = set(task.reminders_sent) if task.reminders_sent_for == due else set()
+        moments += [
+            Moment(Kind.REMINDER, _moment(reminder, deadline), reminder.key)
+            for reminder in task.reminders
+            if reminder.key not in sent and _belongs(reminder, task)
+        ]
+    if task.reminded_overdue_for == due:
+        moments = [moment for moment in moments if moment.at > deadline]
+    else:
+        moments.append(Moment(Kind.OVERDUE, deadline + _ONE_MS, OVERDUE_KEY))
+    return sorted(moments, key=lambda moment: (moment.at, moment.key))
+
+
+def _moment(reminder: Reminder, deadline: datetime) -> datetime:
+    if reminder.at is not None:
+        return parse_instant(reminder.at)
+    return deadline - timedelta(minutes=reminder.before_minutes or 0)
+
+
+def _belongs(reminder: Reminder, task: Task) -> bool:
+    """An ``at`` reminder that fell before the last completion was an earlier
+    occurrence's."""
+    if reminder.at is None or task.last_completed_at is None:
+        return True
+    return parse_instant(reminder.at) > parse_instant(task.last_completed_at)
 
 
 def next_reminder(task: Task, deadline: datetime | None, lead_minutes: int) -> Pending | None:
     """The notification ``task`` is waiting for, if any."""
     if task.completed or task.due is None or deadline is None:
         return None
+    due_soon_at = deadline - timedelta(minutes=lead_minutes) if lead_minutes > 0 else None
+    moments = schedule(task, deadline, due_soon_at)
+    return Pending(moments[0].kind, moments[0].at) if moments else None
+
+
+def plan(reminder: DueReminder, now: datetime) -> Delivery:
+    """What the job does at ``now`` for a task whose filed notification is due.
+
+    Everything of the occurrence that has fallen due is settled at once (a job that was
+    down catches up in one step); past the deadline, what was meant for before it is
+    passed over rather than sent late.
+    """
+    task, deadline = reminder.task, reminder.deadline
+    # The filed moment is the default due_soon's when that is what the task waits for
+    # (the job does not know the owner's lead time; the writer that filed it did).
+    due_soon_at = moment_of(reminder.index_key) if reminder.kind is Kind.DUE_SOON else None
+    moments = schedule(task, deadline, due_soon_at)
+    fallen = [moment for moment in moments if moment.at <= now]
+    late = deadline < now
+    send = tuple(m for m in fallen if not late or m.at > deadline)
+    ahead = [moment for moment in moments if moment.at > now]
+    after = Pending(ahead[0].kind, ahead[0].at) if ahead else None
+    return Delivery(send, settle(task, fallen), after)
+
+
+def settle(task: Task, moments: list[Moment]) -> Task:
+    """``task`` remembering ``moments`` of its current occurrence as sent (or passed over)."""
+    assert task.due is not None
     due = task.due.value
-    if task.reminded_overdue_for == due:
-        return None
-    if task.reminded_soon_for != due and lead_minutes > 0:
-        return Pending(Kind.DUE_SOON, deadline - timedelta(minutes=lead_minutes))
-    return Pending(Kind.OVERDUE, deadline + _ONE_MS)
+    keys = {moment.key for moment in moments}
+    if DUE_SOON_KEY in keys:
+        task = replace(task, reminded_soon_for=due)
+    if OVERDUE_KEY in keys:
+        task = replace(task, reminded_overdue_for=due)
+    reminder_keys = [m.key for m in moments if m.kind is Kind.REMINDER]
+    if reminder_keys:
+        earlier = task.reminders_sent if task.reminders_sent_for == due else ()
+        merged = tuple(dict.fromkeys((*earlier, *reminder_keys)))
+        task = replace(task, reminders_sent_for=due, reminders_sent=merged)
+    return task
 
 
 def hour_buckets(start: datetime, end: datetime) -> list[str]:

@@ -10,9 +10,13 @@ from typing import Any
 from taskcore.clock import format_instant, sort_key
 from taskcore.domain import positions
 from taskcore.domain.due import Due
+from taskcore.domain.recurrence import Basis, Recurrence, next_due, wall_time
+from taskcore.errors import FieldError, ValidationFailed
 
 # Sorts after every instant key, so tasks without a due date come last in due order.
 NO_DUE_KEY = "~"
+MAX_REMINDERS = 5
+MAX_BEFORE_MINUTES = 40320  # four weeks
 
 
 class Priority(StrEnum):
@@ -21,6 +25,30 @@ class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder the user set: ``before_minutes`` before each occurrence's deadline, or
+    once ``at`` an instant (UTC, as :func:`~taskcore.clock.format_instant` writes it)."""
+
+    before_minutes: int | None = None
+    at: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Its identity, and its stored form: what was sent is remembered by it."""
+        return f"at:{self.at}" if self.at is not None else f"before:{self.before_minutes}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Reminder:
+        """The reminder whose :attr:`key` this is."""
+        kind, _, value = key.partition(":")
+        return cls(at=value) if kind == "at" else cls(before_minutes=int(value))
+
+    def to_public(self) -> dict[str, Any]:
+        """As the API returns it."""
+        return {"at": self.at} if self.at is not None else {"before_minutes": self.before_minutes}
 
 
 @dataclass(frozen=True)
@@ -47,6 +75,29 @@ class Task:
     # Bookkeeping of the due-date job (not part of the public task).
     reminded_soon_for: str | None = field(default=None, compare=False)
     reminded_overdue_for: str | None = field(default=None, compare=False)
+    # v1.1. ``due_tz`` is kept while the task has a due date; ``None`` only on tasks
+    # stored before v1.1, which follow their owner's time zone (see :meth:`zone`).
+    due_tz: str | None = None
+    recurrence: Recurrence | None = None
+    reminders: tuple[Reminder, ...] | None = None  # None: the owner's default due_soon
+    last_completed_at: str | None = None
+    # Bookkeeping of the due-date job: the keys of the reminders already sent (or
+    # passed over) for the occurrence due at ``reminders_sent_for``.
+    reminders_sent_for: str | None = field(default=None, compare=False)
+    reminders_sent: tuple[str, ...] = field(default=(), compare=False)
+
+    def zone(self, owner_timezone: str) -> str:
+        """The zone the due date is meant in: the task's own, or for a task stored before
+        v1.1 its owner's (so its all-day deadline moves when the owner's zone does)."""
+        return self.due_tz or owner_timezone
+
+    @property
+    def due_local(self) -> str | None:
+        """``due_at`` as wall time in ``due_tz`` (the date of an all-day task); ``None``
+        for a dated task from before v1.1, which has no zone of its own."""
+        if self.due is None or (self.due_tz is None and not self.due.all_day):
+            return None
+        return wall_time(self.due, self.due_tz or "UTC")
 
     def to_public(self) -> dict[str, Any]:
         """The task as the API returns it."""
@@ -66,11 +117,21 @@ class Task:
             "list_id": self.list_id,
             "parent_id": self.parent_id,
             "position": self.position,
+            "due_tz": self.due_tz if self.due else None,
+            "due_local": self.due_local,
+            "recurrence": self.recurrence.to_public() if self.recurrence else None,
+            "reminders": _public_reminders(self.reminders),
+            "last_completed_at": self.last_completed_at,
         }
 
     def to_snapshot(self) -> dict[str, Any]:
         """Everything needed to rebuild the task (for caches)."""
-        return {**self.to_public(), "user_id": self.user_id, "deadline_key": self.deadline_key}
+        return {
+            **self.to_public(),
+            "user_id": self.user_id,
+            "deadline_key": self.deadline_key,
+            "recurrence_anchor": self.recurrence.anchor if self.recurrence else None,
+        }
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> Task:
@@ -93,6 +154,11 @@ class Task:
             list_id=data.get("list_id"),
             parent_id=data.get("parent_id"),
             position=data.get("position"),
+            # Entries cached before v1.1 lack these.
+            due_tz=data.get("due_tz"),
+            recurrence=_recurrence(data.get("recurrence"), data.get("recurrence_anchor")),
+            reminders=_reminders(data.get("reminders")),
+            last_completed_at=data.get("last_completed_at"),
         )
 
     def index_keys(self, timezone: str) -> dict[str, str]:
@@ -120,9 +186,22 @@ class Task:
         return sort_key(datetime.fromisoformat(self.updated_at))
 
 
+def _public_reminders(reminders: tuple[Reminder, ...] | None) -> list[dict[str, Any]] | None:
+    return None if reminders is None else [reminder.to_public() for reminder in reminders]
+
+
+def _recurrence(public: dict[str, str] | None, anchor: str | None) -> Recurrence | None:
+    return Recurrence(public["rule"], Basis(public["from"]), anchor) if public else None
+
+
+def _reminders(public: list[dict[str, Any]] | None) -> tuple[Reminder, ...] | None:
+    return None if public is None else tuple(Reminder(**reminder) for reminder in public)
+
+
 @dataclass(frozen=True)
 class TaskChanges:
-    """A validated partial update; ``None`` fields are left alone (``due`` uses ``clear_due``)."""
+    """A validated partial update; ``None`` fields are left alone (``due`` uses
+    ``clear_due``, ``recurrence`` ``clear_recurrence``, ``reminders`` ``default_reminders``)."""
 
     title: str | None = None
     description: str | None = None
@@ -131,18 +210,26 @@ class TaskChanges:
     priority: Priority | None = None
     tags: tuple[str, ...] | None = None
     completed: bool | None = None
+    due_tz: str | None = None
+    recurrence: Recurrence | None = None  # its anchor is placed by the task
+    clear_recurrence: bool = False
+    reminders: tuple[Reminder, ...] | None = None
+    default_reminders: bool = False
 
 
-def new_task(task_id: str, user_id: str, fields: TaskChanges, now: datetime) -> Task:
-    """A task as created from validated fields."""
+def new_task(
+    task_id: str, user_id: str, fields: TaskChanges, now: datetime, *, owner_zone: str = "UTC"
+) -> Task:
+    """A task as created from validated fields; a due date without a zone is meant in
+    ``owner_zone`` (the owner's time zone)."""
     stamp = format_instant(now)
     completed = bool(fields.completed)
-    return Task(
+    blank = Task(
         id=task_id,
         user_id=user_id,
         title=fields.title or "",
         description=fields.description or "",
-        due=None if fields.clear_due else fields.due,
+        due=None,
         priority=fields.priority or Priority.NORMAL,
         tags=fields.tags or (),
         completed=completed,
@@ -151,24 +238,91 @@ def new_task(task_id: str, user_id: str, fields: TaskChanges, now: datetime) -> 
         updated_at=stamp,
         version=1,
     )
+    return _scheduled(blank, fields, owner_zone)
 
 
-def apply_changes(task: Task, changes: TaskChanges, now: datetime) -> Task:
-    """The task after ``changes``; the same object when nothing would change."""
+def apply_changes(
+    task: Task, changes: TaskChanges, now: datetime, *, owner_zone: str = "UTC"
+) -> Task:
+    """The task after ``changes``; the same object when nothing would change.
+
+    Completing an open recurring task does not complete it: it moves on to the next
+    occurrence (see :func:`advance`), unless the series has ended.
+    """
     updated = replace(
         task,
         title=task.title if changes.title is None else changes.title,
         description=task.description if changes.description is None else changes.description,
-        due=None if changes.clear_due else (changes.due or task.due),
         priority=changes.priority or task.priority,
         tags=task.tags if changes.tags is None else changes.tags,
     )
+    updated = _scheduled(updated, changes, owner_zone)
     if changes.completed is not None and changes.completed != task.completed:
-        updated = replace(
-            updated,
-            completed=changes.completed,
-            completed_at=format_instant(now) if changes.completed else None,
-        )
+        if changes.completed and updated.recurrence is not None:
+            updated = advance(updated, now)
+        else:
+            updated = replace(
+                updated,
+                completed=changes.completed,
+                completed_at=format_instant(now) if changes.completed else None,
+            )
     if updated == task:
         return task
     return replace(updated, updated_at=format_instant(now), version=task.version + 1)
+
+
+def advance(task: Task, now: datetime) -> Task:
+    """A recurring task completed at ``now``: due at its next occurrence and still open,
+    or completed for good when the series has ended."""
+    assert task.recurrence is not None and task.due is not None  # _scheduled ensures it
+    stamp = format_instant(now)
+    following = next_due(task.recurrence, task.due, task.zone("UTC"), now)
+    if following is None:
+        return replace(task, completed=True, completed_at=stamp, last_completed_at=stamp)
+    return replace(task, due=following, last_completed_at=stamp)
+
+
+def _scheduled(task: Task, changes: TaskChanges, owner_zone: str) -> Task:
+    """``task`` with the due date, zone, recurrence and reminders of ``changes``.
+
+    A due date is meant in ``due_tz``: the one given, else the task's, else the owner's
+    zone; a task from before v1.1 keeps following its owner's zone until it is re-dated
+    or made recurring. A new rule, a new due date or a new zone restarts the series at
+    the due date (its anchor).
+    """
+    due = None if changes.clear_due else (changes.due or task.due)
+    if due is None:
+        if changes.due_tz is not None or (changes.recurrence and not changes.clear_recurrence):
+            field_name = "due_tz" if changes.due_tz is not None else "recurrence"
+            raise ValidationFailed([FieldError(field_name, "needs a due date (due_at)")])
+        recurrence = None if changes.clear_recurrence else task.recurrence
+        if recurrence is not None:
+            raise ValidationFailed([FieldError("due_at", "a recurring task needs a due date")])
+        return replace(
+            task, due=None, due_tz=None, recurrence=None, reminders=_reminders_after(task, changes)
+        )
+    recurrence = task.recurrence
+    if changes.clear_recurrence:
+        recurrence = None
+    elif changes.recurrence is not None and not changes.recurrence.same_rule(recurrence):
+        recurrence = changes.recurrence
+    zone = changes.due_tz or task.due_tz
+    if zone is None and (due != task.due or recurrence is not None):
+        zone = owner_zone
+    if recurrence is not None and (
+        recurrence.anchor is None or due != task.due or zone != task.due_tz
+    ):
+        recurrence = replace(recurrence, anchor=wall_time(due, zone or owner_zone))
+    return replace(
+        task,
+        due=due,
+        due_tz=zone,
+        recurrence=recurrence,
+        reminders=_reminders_after(task, changes),
+    )
+
+
+def _reminders_after(task: Task, changes: TaskChanges) -> tuple[Reminder, ...] | None:
+    if changes.default_reminders:
+        return None
+    return task.reminders if changes.reminders is None else changes.reminders

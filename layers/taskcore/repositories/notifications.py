@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any, cast
 
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -14,8 +16,8 @@ from pynamodb.transactions import TransactWrite
 
 from taskcore.clock import format_instant
 from taskcore.domain.notification import Notification
-from taskcore.domain.reminders import DueReminder, Kind, Pending
-from taskcore.repositories.tasks import LIVE
+from taskcore.domain.reminders import Delivery, DueReminder, Kind, Moment
+from taskcore.repositories.tasks import LIVE, to_task
 from taskcore.repositories.users import condition_failed
 from taskcore.services.ports import NotificationStore, PageKey
 from taskcore.storage.errors import dynamo_unavailable_as_503, is_condition_failed
@@ -26,9 +28,11 @@ JOB_PARTITION = "#job"
 JOB_STATE = "due-date-job"
 
 
-def notification_id(task_id: str, kind: Kind, due_at: str) -> str:
-    """The one id a notification of this kind for this task and due date can have."""
-    digest = hashlib.sha256(due_at.encode()).hexdigest()[:10]
+def notification_id(task_id: str, kind: Kind, due_at: str, reminder: str | None = None) -> str:
+    """The one id a notification of this kind for this task and occurrence (its due date)
+    can have; a ``reminder`` notification is one per reminder key of the occurrence."""
+    material = due_at if reminder is None else f"{due_at}|{reminder}"
+    digest = hashlib.sha256(material.encode()).hexdigest()[:10]
     return f"{task_id}.{kind.value}.{digest}"
 
 
@@ -48,35 +52,43 @@ class NotificationRepository(NotificationStore):
                 if item.due_instant and item.notify_kind and item.notify_at:
                     yield _reminder(item)
 
-    def record(
-        self, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
-    ) -> bool:
-        """Store the notification and move the task on to ``after``, atomically.
+    def record(self, reminder: DueReminder, delivery: Delivery, now: datetime) -> bool:
+        """Store the delivery's notifications and move the task on to its bookkeeping and
+        next notification, atomically (at most six notifications, five reminders and the
+        overdue one, and the task: one transaction).
 
         Conditioned on the task still waiting for exactly this notification (a concurrent
-        edit or another run of the job wins otherwise). Returns whether the task moved on.
+        edit or another run of the job wins otherwise). A notification that exists
+        already (a run that crashed half-way, or an edit that re-filed what was sent) is
+        left out of a second attempt. Returns whether the task moved on.
         """
-        notification = self._notification(reminder, kind, now)
-        advance = _advance(reminder, kind, after, now)
+        notifications = [self._notification(reminder, m, now) for m in delivery.send]
         item = TaskModel(reminder.user_id, LIVE + reminder.task_id)
-        try:
-            with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
-                tx.save(notification, condition=NotificationModel.notification_id.does_not_exist())
-                tx.update(item, actions=advance, condition=_unchanged(reminder))
-            return True
-        except TransactWriteError as exc:
-            if not condition_failed(exc):
-                raise
-        # Either the task changed (nothing to do: its new state has its own reminder), or
-        # this notification already exists (a run that crashed half-way): move on alone.
-        try:
-            with dynamo_unavailable_as_503():
-                item.update(actions=advance, condition=_unchanged(reminder))
-        except UpdateError as exc:
-            if not is_condition_failed(exc):
-                raise
-            return False
-        return True
+        advance = _advance(reminder, delivery, now)
+        for _ in range(2):
+            try:
+                with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
+                    for notification in notifications:
+                        tx.save(
+                            notification,
+                            condition=NotificationModel.notification_id.does_not_exist(),
+                        )
+                    tx.update(item, actions=advance, condition=_unchanged(reminder))
+                return True
+            except TransactWriteError as exc:
+                if not condition_failed(exc):
+                    raise
+                # Puts come before updates in PynamoDB's transactions: the task's
+                # reason is the last one.
+                *stored, task_reason = _reasons(exc)
+                if task_reason == "ConditionalCheckFailed":
+                    return False  # the task changed: its new state has its own reminder
+                notifications = [
+                    n
+                    for n, code in zip(notifications, stored, strict=True)
+                    if code != "ConditionalCheckFailed"
+                ]
+        return False
 
     def page(
         self, user_id: str, *, unread_only: bool, limit: int, start: PageKey | None
@@ -141,17 +153,20 @@ class NotificationRepository(NotificationStore):
             NotificationModel(JOB_PARTITION, JOB_STATE, watermark=bucket).save()
 
     @staticmethod
-    def _notification(item: DueReminder, kind: Kind, now: datetime) -> NotificationModel:
-        nid = notification_id(item.task_id, kind, item.due_at)
+    def _notification(item: DueReminder, moment: Moment, now: datetime) -> NotificationModel:
+        reminder_key = moment.key if moment.kind is Kind.REMINDER else None
+        nid = notification_id(item.task_id, moment.kind, item.due_at, reminder_key)
         created = format_instant(now)
         sort = f"{created}|{nid}"
         return NotificationModel(
             item.user_id,
             nid,
-            kind=kind.value,
+            kind=moment.kind.value,
             task_id=item.task_id,
             task_title=item.title,
             due_at=item.due_at,
+            occurrence_due_at=item.due_at,
+            remind_at=None if moment.kind is Kind.OVERDUE else format_instant(moment.at),
             created_at=created,
             read=False,
             created_sort=sort,
@@ -170,6 +185,7 @@ def _reminder(item: TaskModel) -> DueReminder:
         kind=Kind(item.notify_kind),
         version=int(item.version),
         index_key=item.notify_at,
+        task=to_task(item),
     )
 
 
@@ -183,6 +199,8 @@ def _notification(item: NotificationModel) -> Notification:
         created_at=item.created_at,
         read=bool(item.read),
         expires_at=item.expires_at,
+        occurrence_due_at=item.occurrence_due_at or item.due_at,
+        remind_at=item.remind_at,
     )
 
 
@@ -193,11 +211,22 @@ def _unchanged(reminder: DueReminder) -> Condition:
     return condition
 
 
-def _advance(item: DueReminder, kind: Kind, after: Pending | None, now: datetime) -> list[Action]:
-    due = item.due_at
-    actions: list[Action] = [TaskModel.reminded_soon_for.set(due)]
-    if kind is Kind.OVERDUE:
-        actions.append(TaskModel.reminded_overdue_for.set(due))
+def _reasons(exc: TransactWriteError) -> list[str | None]:
+    return [reason.code if reason is not None else None for reason in exc.cancellation_reasons]
+
+
+def _advance(item: DueReminder, delivery: Delivery, now: datetime) -> list[Action]:
+    """The job's bookkeeping (never a change the user sees: no version, no sequence)."""
+    task = delivery.task
+    # PynamoDB types a list of strings as a list of attributes.
+    sent = cast(Any, list(task.reminders_sent))
+    actions: list[Action] = [
+        _set_or_remove(TaskModel.reminded_soon_for, task.reminded_soon_for),
+        _set_or_remove(TaskModel.reminded_overdue_for, task.reminded_overdue_for),
+        _set_or_remove(TaskModel.reminders_sent_for, task.reminders_sent_for),
+        TaskModel.reminders_sent.set(sent) if sent else TaskModel.reminders_sent.remove(),
+    ]
+    after = delivery.after
     if after is None:
         actions += [
             TaskModel.notify_bucket.remove(),
@@ -205,9 +234,14 @@ def _advance(item: DueReminder, kind: Kind, after: Pending | None, now: datetime
             TaskModel.notify_kind.remove(),
         ]
     else:
+        entry = after.entry(item.user_id, item.task_id, now)
         actions += [
-            TaskModel.notify_bucket.set(after.bucket(now)),
-            TaskModel.notify_at.set(f"{after.index_key_for(item.user_id, item.task_id)}"),
-            TaskModel.notify_kind.set(after.kind.value),
+            TaskModel.notify_bucket.set(entry.bucket),
+            TaskModel.notify_at.set(entry.key),
+            TaskModel.notify_kind.set(entry.kind),
         ]
     return actions
+
+
+def _set_or_remove(attribute: UnicodeAttribute, value: str | None) -> Action:
+    return attribute.set(value) if value is not None else attribute.remove()

@@ -31,9 +31,10 @@ from taskcore.domain.changes import TOMBSTONE_RETENTION, Change, Tombstone
 from taskcore.domain.due import Due
 from taskcore.domain.listing import Segment
 from taskcore.domain.lists import TaskList, inbox_id
+from taskcore.domain.recurrence import Basis, Recurrence
 from taskcore.domain.reminders import next_reminder
 from taskcore.domain.search import MAX_INDEXED_STARTS, index_prefixes
-from taskcore.domain.task import Priority, Task
+from taskcore.domain.task import Priority, Reminder, Task
 from taskcore.domain.user import User
 from taskcore.repositories.list_items import LIST, to_list
 from taskcore.repositories.transactions import MAX_TRANSACTION_ACTIONS, Actions
@@ -262,12 +263,15 @@ class TaskRepository(TaskStore):
 
 
 def to_item(task: Task, owner: User, seq: int, now: datetime) -> TaskModel:
-    """The stored form of a live task, with its index keys for the owner's time zone and
-    its next pending notification for the owner's lead time."""
-    timezone = owner.timezone
+    """The stored form of a live task, with its index keys for its time zone (the
+    owner's for a task from before v1.1) and its next pending notification (the owner's
+    lead time is the default due_soon's)."""
+    timezone = task.zone(owner.timezone)
     keys = task.index_keys(timezone)
     deadline = task.due.deadline(timezone) if task.due else None
     pending = next_reminder(task, deadline, owner.reminder_lead_minutes)
+    entry = pending.entry(task.user_id, task.id, now) if pending else None
+    recurrence = task.recurrence
     return TaskModel(
         task.user_id,
         LIVE + task.id,
@@ -289,15 +293,23 @@ def to_item(task: Task, owner: User, seq: int, now: datetime) -> TaskModel:
         status_due=keys["status_due"],
         status_created=keys["status_created"],
         updated_sort=keys["updated_sort"],
-        notify_bucket=pending.bucket(now) if pending else None,
-        notify_at=pending.index_key(task) if pending else None,
-        notify_kind=pending.kind.value if pending else None,
+        notify_bucket=entry.bucket if entry else None,
+        notify_at=entry.key if entry else None,
+        notify_kind=entry.kind if entry else None,
         reminded_soon_for=task.reminded_soon_for,
         reminded_overdue_for=task.reminded_overdue_for,
         list_id=task.list_id or inbox_id(task.user_id),
         parent_id=task.parent_id,
         position=task.position,
         position_key=task.position_key,
+        due_tz=task.due_tz,
+        recurrence_rule=recurrence.rule if recurrence else None,
+        recurrence_from=recurrence.basis.value if recurrence else None,
+        recurrence_anchor=recurrence.anchor if recurrence else None,
+        reminders=None if task.reminders is None else [r.key for r in task.reminders],
+        last_completed_at=task.last_completed_at,
+        reminders_sent_for=task.reminders_sent_for,
+        reminders_sent=list(task.reminders_sent) or None,
     )
 
 
@@ -335,7 +347,24 @@ def to_task(item: TaskModel) -> Task:
         list_id=item.list_id or inbox_id(item.user_id),
         parent_id=item.parent_id,
         position=item.position,
+        due_tz=item.due_tz,
+        recurrence=_recurrence(item),
+        reminders=_reminders(item.reminders),
+        last_completed_at=item.last_completed_at,
+        reminders_sent_for=item.reminders_sent_for,
+        reminders_sent=tuple(str(key) for key in item.reminders_sent or ()),
     )
+
+
+def _recurrence(item: TaskModel) -> Recurrence | None:
+    if not item.recurrence_rule:
+        return None
+    basis = Basis(item.recurrence_from or Basis.DUE.value)
+    return Recurrence(item.recurrence_rule, basis, item.recurrence_anchor)
+
+
+def _reminders(keys: list[Any] | None) -> tuple[Reminder, ...] | None:
+    return None if keys is None else tuple(Reminder.from_key(str(key)) for key in keys)
 
 
 def _entry_of(item: TaskModel) -> Task | TaskList | Tombstone:

@@ -62,7 +62,7 @@ def ensure_ready(deps: Deps, user: User) -> User:
         done = _bring_up_to_date(deps, user)
         fresh = deps.users.get(user.id)
         if fresh is None:
-            raise Unauthorized("The account no longer exists")
+            raise Unauthorized("The account no longer exists", code="token_invalid")
         user = fresh
         if not done and not user.lists_ready:
             failures += 1
@@ -385,12 +385,12 @@ def _load(
 ) -> tuple[User, TaskList]:
     user, task_list = deps.lists.load_for_write(user_id, list_id)
     if user is None:
-        raise Unauthorized("The account no longer exists")
+        raise Unauthorized("The account no longer exists", code="token_invalid")
     if task_list is None and list_id == inbox_id(user_id) and not user.lists_ready:
         ensure_ready(deps, user)
         user, task_list = deps.lists.load_for_write(user_id, list_id)
     if user is None:
-        raise Unauthorized("The account no longer exists")
+        raise Unauthorized("The account no longer exists", code="token_invalid")
     if task_list is None:
         raise NotFound(f"No list {list_id}")
     if expected_version is not None and task_list.version != expected_version:

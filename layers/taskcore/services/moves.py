@@ -22,7 +22,9 @@ from taskcore.services.retries import ATTEMPTS, busy, pause
 
 PLACEMENT_FIELDS = frozenset({"list_id", "parent_id"})
 
-Edit = Callable[[Task], Task]
+# A change of the task's own fields made with the move, knowing its owner (whose zone is
+# the default ``due_tz``).
+Edit = Callable[[Task, User], Task]
 
 
 def move_task(deps: Deps, user_id: str, task_id: str, body: Any) -> Task:
@@ -31,7 +33,7 @@ def move_task(deps: Deps, user_id: str, task_id: str, body: Any) -> Task:
     limits.check_task_write(deps, user_id)
     request = validate(TaskMove, body)
     move = move_of(request.model_dump(), request.model_fields_set)
-    return place(deps, user_id, task_id, move, None, lambda task: task)
+    return place(deps, user_id, task_id, move, None, lambda task, owner: task)
 
 
 def move_of(values: dict[str, Any], present: set[str]) -> Move:
@@ -72,7 +74,7 @@ def place(
         if user is None or task is None:
             continue  # the account's lists were just made ready: read again
         where = placement.resolve(deps, user, task, move, found)
-        edited = edit(task)
+        edited = edit(task, user)
         unmoved = where == (task.list_id, task.parent_id) and move.anchor is None
         if unmoved and edited is task:
             return task
@@ -104,7 +106,7 @@ def _writable(
 ) -> Task | None:
     """The task to change; ``None`` after making an account's lists ready (read again)."""
     if user is None:
-        raise Unauthorized("The account no longer exists")
+        raise Unauthorized("The account no longer exists", code="token_invalid")
     if not user.lists_ready:
         lists.ensure_ready(deps, user)
         return None

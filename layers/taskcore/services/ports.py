@@ -20,7 +20,7 @@ from taskcore.domain.email import Letter
 from taskcore.domain.listing import Segment
 from taskcore.domain.lists import TaskList
 from taskcore.domain.notification import Notification
-from taskcore.domain.reminders import DueReminder, Kind, Pending
+from taskcore.domain.reminders import Delivery, DueReminder
 from taskcore.domain.task import Task
 from taskcore.domain.user import User
 from taskcore.errors import Unauthorized
@@ -267,10 +267,9 @@ class NotificationStore(Protocol):
         """Tasks in hour ``bucket`` whose next notification is due by ``up_to_key``."""
         ...
 
-    def record(
-        self, reminder: DueReminder, kind: Kind, after: Pending | None, now: datetime
-    ) -> bool:
-        """Store the notification and move the task on to ``after``, atomically, if the
+    def record(self, reminder: DueReminder, delivery: Delivery, now: datetime) -> bool:
+        """Store the delivery's notifications (each at most once, by its id) and move the
+        task on to the delivery's bookkeeping and next notification, atomically, if the
         task still waits for exactly this one. Returns whether the task moved on."""
         ...
 

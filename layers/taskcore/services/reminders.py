@@ -2,10 +2,14 @@
 
 The job reads only the tasks whose next notification is due, through the sparse global
 index on an hour bucket of that moment; a task leaves the index as soon as it has nothing
-pending. Its work therefore grows with the tasks due, not with the tasks stored. It keeps
-a watermark (the first hour not yet finished) so that a job that was not run for a while
-catches up on every hour it missed; it re-reads the hour before the watermark too, in
-case a worker with a slow clock filed a reminder there late.
+pending. Per task it sends everything of the current occurrence that has fallen due (see
+:mod:`taskcore.domain.reminders`) and files the next one, in one conditional write;
+notification ids derive from task, kind, occurrence and reminder, so nothing is stored
+twice however often or concurrently the job runs. Its work therefore grows with the tasks
+due, not with the tasks stored. It keeps a watermark (the first hour not yet finished) so
+that a job that was not run for a while catches up on every hour it missed; it re-reads
+the hour before the watermark too, in case a worker with a slow clock filed a reminder
+there late.
 """
 
 from __future__ import annotations
@@ -19,13 +23,12 @@ from typing import Any
 from taskcore.clock import sort_key
 from taskcore.cursors import Position, fingerprint
 from taskcore.domain.notification import Notification
-from taskcore.domain.reminders import DueReminder, Kind, Pending, hour_buckets
+from taskcore.domain.reminders import DueReminder, Kind, hour_buckets, plan
 from taskcore.errors import NotFound
 from taskcore.schemas import NotificationParams, QueryParams, validate_query
 from taskcore.services.deps import Deps
 
 log = logging.getLogger(__name__)
-_ONE_MS = timedelta(milliseconds=1)
 
 
 @dataclass
@@ -53,11 +56,11 @@ def run_due_date_job(deps: Deps) -> JobReport:
     for bucket in report.buckets:
         for reminder in repo.pending(bucket, now_key):
             report.examined += 1
-            kind = _remind(deps, reminder, now)
-            if kind is None:
+            kinds = _remind(deps, reminder, now)
+            if kinds is None:
                 report.skipped += 1
             else:
-                report.sent[kind.value] += 1
+                report.sent.update(kind.value for kind in kinds)
                 lag = (now - reminder.falls_due).total_seconds()
                 report.lag_seconds = max(report.lag_seconds, lag)
     repo.set_watermark(now.strftime("%Y-%m-%dT%H"))
@@ -73,14 +76,11 @@ def run_due_date_job(deps: Deps) -> JobReport:
     return report
 
 
-def _remind(deps: Deps, reminder: DueReminder, now: datetime) -> Kind | None:
-    deadline = reminder.deadline
-    # A task already past its deadline gets the overdue notification, never a late
-    # "due soon" one.
-    kind = Kind.OVERDUE if deadline < now else reminder.kind
-    after = Pending(Kind.OVERDUE, deadline + _ONE_MS) if kind is Kind.DUE_SOON else None
-    if deps.notifications.record(reminder, kind, after, now):
-        return kind
+def _remind(deps: Deps, reminder: DueReminder, now: datetime) -> list[Kind] | None:
+    """Send what the task has due now; ``None`` when another writer got there first."""
+    delivery = plan(reminder, now)
+    if deps.notifications.record(reminder, delivery, now):
+        return [moment.kind for moment in delivery.send]
     return None
 
 

@@ -7,7 +7,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from taskcore.domain.due import Due, is_calendar_date
-from taskcore.domain.task import Priority, Task, TaskChanges, apply_changes, new_task
+from taskcore.domain.recurrence import Basis, Recurrence
+from taskcore.domain.task import (
+    Priority,
+    Reminder,
+    Task,
+    TaskChanges,
+    apply_changes,
+    new_task,
+)
+from taskcore.domain.user import User
 from taskcore.errors import (
     FieldError,
     NotFound,
@@ -23,7 +32,8 @@ from taskcore.services.retries import ATTEMPTS as _WRITE_ATTEMPTS
 from taskcore.services.retries import busy as _busy
 from taskcore.services.retries import pause as _pause
 
-Edit = Callable[[Task], Task | None]
+# An edit of the task as read, knowing its owner (whose zone is the default ``due_tz``).
+Edit = Callable[[Task, User], Task | None]
 
 
 def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None) -> Task:
@@ -46,7 +56,7 @@ def create_task(deps: Deps, user_id: str, body: Any, task_id: str | None = None)
             )
         # The end of its siblings in its list (default: the Inbox), under its parent.
         place = placement.place_new_task(deps, user, request.list_id, request.parent_id)
-        task = new_task(task_id, user_id, changes, deps.clock())
+        task = new_task(task_id, user_id, changes, deps.clock(), owner_zone=user.timezone)
         task = replace(task, list_id=place[0], parent_id=place[1], position=place[2])
         batch = TaskBatch((TaskWrite(task, expected_version=None),), into_list=place[0])
         outcome = deps.tasks.write_batch(user, batch, deps.clock())
@@ -93,15 +103,24 @@ def update_task(
             task_id,
             move,
             expected_version,
-            lambda t: apply_changes(t, changes, clock()),
+            lambda t, owner: apply_changes(t, changes, clock(), owner_zone=owner.timezone),
         )
     return _edit(deps, user_id, task_id, expected_version, _applying(deps, changes))
 
 
-def set_completed(deps: Deps, user_id: str, task_id: str, completed: bool) -> Task:
-    """Complete or reopen a task; doing it twice changes nothing."""
+def set_completed(
+    deps: Deps,
+    user_id: str,
+    task_id: str,
+    completed: bool,
+    expected_version: int | None = None,
+) -> Task:
+    """Complete or reopen a task; doing it twice changes nothing, except on a recurring
+    task, which each completion moves on to its next occurrence: an ``expected_version``
+    (``If-Match``) makes a completion apply to the occurrence the client saw, once."""
     limits.check_task_write(deps, user_id)
-    return _edit(deps, user_id, task_id, None, _applying(deps, TaskChanges(completed=completed)))
+    edit = _applying(deps, TaskChanges(completed=completed))
+    return _edit(deps, user_id, task_id, expected_version, edit)
 
 
 def delete_task(
@@ -130,7 +149,7 @@ def _edit(deps: Deps, user_id: str, task_id: str, expected_version: int | None, 
             raise NotFound(f"No task {task_id}")
         if expected_version is not None and task.version != expected_version:
             raise PreconditionFailed(f"The task is at version {task.version}")
-        updated = edit(task)
+        updated = edit(task, user)
         if updated is task:
             return task  # nothing to change: no write, no new version
         change = TaskWrite(
@@ -145,15 +164,21 @@ def _edit(deps: Deps, user_id: str, task_id: str, expected_version: int | None, 
 
 
 def _applying(deps: Deps, changes: TaskChanges) -> Edit:
-    return lambda task: apply_changes(task, changes, deps.clock())
+    return lambda task, owner: apply_changes(task, changes, deps.clock(), owner_zone=owner.timezone)
+
+
+# Fields whose null means something: no due date, no recurrence, the default reminders.
+_NULLABLE = frozenset({"due_at", "recurrence", "reminders"})
 
 
 def _changes(values: dict[str, Any], present: set[str]) -> TaskChanges:
-    nulls = [name for name in present if values.get(name) is None and name != "due_at"]
+    nulls = [name for name in present if values.get(name) is None and name not in _NULLABLE]
     if nulls:
         raise ValidationFailed([FieldError(name, "may not be null") for name in sorted(nulls)])
     due_given = "due_at" in present
     due_value = values.get("due_at")
+    recurrence = values.get("recurrence")
+    reminders = values.get("reminders")
     return TaskChanges(
         title=values["title"] if "title" in present else None,
         description=values["description"] if "description" in present else None,
@@ -163,7 +188,20 @@ def _changes(values: dict[str, Any], present: set[str]) -> TaskChanges:
         priority=Priority(values["priority"]) if values.get("priority") else None,
         tags=tuple(values["tags"]) if "tags" in present and values["tags"] is not None else None,
         completed=values["completed"] if "completed" in present else None,
+        due_tz=values.get("due_tz") if "due_tz" in present else None,
+        recurrence=Recurrence(recurrence["rule"], Basis(recurrence["from_"]))
+        if recurrence
+        else None,
+        clear_recurrence="recurrence" in present and recurrence is None,
+        reminders=_reminders(reminders) if reminders is not None else None,
+        default_reminders="reminders" in present and reminders is None,
     )
+
+
+def _reminders(values: list[dict[str, Any]]) -> tuple[Reminder, ...]:
+    """The reminders given, each once (by its key), in the order given."""
+    unique = {Reminder(r["before_minutes"], r["at"]).key: None for r in values}
+    return tuple(Reminder.from_key(key) for key in unique)
 
 
 def _require_task(deps: Deps, user_id: str, task_id: str) -> Task:

@@ -21,7 +21,8 @@ Key design (DESIGN.md section 4):
 * ``search``: per-user inverted index, partition ``user_id``, sort key
   ``<three-letter word start>#<task id>`` (see :mod:`taskcore.domain.search`).
 * ``notifications``: partition ``user_id``, sort key derived from task, kind and due
-  date; local indexes for newest-first and unread-only listing.
+  date (and the reminder, for ``reminder`` notifications); local indexes for
+  newest-first and unread-only listing.
 * ``auth``: refresh tokens (by hash), refresh families, rate-limit fallbacks, idempotency,
   e-mailed tokens (by user and purpose, holding the token's hash).
 * ``outbox``: account e-mails waiting for the sender, one item per message, with a sparse
@@ -227,6 +228,18 @@ class TaskModel(Model):
     name = UnicodeAttribute(null=True)
     is_inbox = BooleanAttribute(null=True)
     deleting = BooleanAttribute(null=True)
+    # v1.1: the zone the due date is meant in (absent on tasks stored before v1.1: they
+    # follow the owner's), the recurrence (RRULE, "due" or "completion", the series'
+    # anchor as wall time), the reminders (null: the default due_soon; each a
+    # ``Reminder.key``), and the keys of those already sent for one occurrence.
+    due_tz = UnicodeAttribute(null=True)
+    recurrence_rule = UnicodeAttribute(null=True)
+    recurrence_from = UnicodeAttribute(null=True)
+    recurrence_anchor = UnicodeAttribute(null=True)
+    reminders = ListAttribute(of=UnicodeAttribute, null=True)
+    last_completed_at = UnicodeAttribute(null=True)
+    reminders_sent_for = UnicodeAttribute(null=True)
+    reminders_sent = ListAttribute(of=UnicodeAttribute, null=True)
 
     by_due = DueIndex()
     by_status_due = StatusDueIndex()
@@ -365,6 +378,10 @@ class NotificationModel(Model):
     unread_sort = UnicodeAttribute(null=True)
     watermark = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    # v1.1: the occurrence's due date (as ``due_at``) and, for due_soon and reminder
+    # notifications, the moment they were meant for.
+    occurrence_due_at = UnicodeAttribute(null=True)
+    remind_at = UnicodeAttribute(null=True)
 
     by_created = NotificationsByCreatedIndex()
     by_unread = UnreadNotificationsIndex()

@@ -227,7 +227,10 @@ class ReminderIn(_Strict):
     instant (exactly one of the two)."""
 
     model_config = ConfigDict(
-        json_schema_extra={"oneOf": [{"required": ["before_minutes"]}, {"required": ["at"]}]}
+        json_schema_extra={
+            "oneOf": [{"required": ["before_minutes"]}, {"required": ["at"]}],
+            "examples": [{"before_minutes": 30}, {"at": "2026-03-29T07:30:00+02:00"}],
+        }
     )
 
     before_minutes: Annotated[int | None, Field(ge=0, le=MAX_BEFORE_MINUTES, strict=True)] = None

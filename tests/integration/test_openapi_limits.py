@@ -146,13 +146,21 @@ def _string(schema: dict[str, Any], document: dict[str, Any], query: bool) -> Va
 
 def _array(schema: dict[str, Any], document: dict[str, Any], query: bool) -> Values:
     item = resolve(schema["items"], document)
-    valid_item = text_of(item, item.get("minLength", 1))
     if "maxItems" in schema:
-        many = [f"{valid_item}{n}"[: item.get("maxLength", 99)] for n in range(schema["maxItems"])]
+        many = [_nth_item(item, n) for n in range(schema["maxItems"])]
         yield "maxItems", many, True
-        yield "maxItems", [*many, "x1"], False
+        yield "maxItems", [*many, _nth_item(item, len(many))], False
     for inner in probes("", "", item, document, query):
         yield f"items.{inner.constraint}", [inner.value], inner.valid
+
+
+def _nth_item(item: dict[str, Any], n: int) -> Any:
+    """A valid array item, distinct for each ``n``: text, or the item's example object with
+    its numbers shifted."""
+    if item.get("type") == "object":
+        example = item["examples"][0]
+        return {k: v + n if isinstance(v, int) else v for k, v in example.items()}
+    return f"{text_of(item, item.get('minLength', 1))}{n}"[: item.get("maxLength", 99)]
 
 
 def _date(schema: dict[str, Any], document: dict[str, Any], query: bool) -> Values:

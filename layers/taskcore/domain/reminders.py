@@ -165,8 +165,10 @@ def plan(reminder: DueReminder, now: datetime) -> Delivery:
     """What the job does at ``now`` for a task whose filed notification is due.
 
     Everything of the occurrence that has fallen due is settled at once (a job that was
-    down catches up in one step); past the deadline, what was meant for before it is
-    passed over rather than sent late.
+    down catches up in one step). Past the deadline the default ``due_soon`` is passed
+    over (v1.0: at most one, never a late one: the ``overdue`` says more), while each
+    explicit reminder is still delivered, once: DESIGN promises exactly one notification
+    per reminder and occurrence, and its ``remind_at`` tells a client it comes late.
     """
     task, deadline = reminder.task, reminder.deadline
     # The filed moment is the default due_soon's when that is what the task waits for
@@ -175,7 +177,7 @@ def plan(reminder: DueReminder, now: datetime) -> Delivery:
     moments = schedule(task, deadline, due_soon_at)
     fallen = [moment for moment in moments if moment.at <= now]
     late = deadline < now
-    send = tuple(m for m in fallen if not late or m.at > deadline)
+    send = tuple(m for m in fallen if not late or m.at > deadline or m.kind is Kind.REMINDER)
     ahead = [moment for moment in moments if moment.at > now]
     after = Pending(ahead[0].kind, ahead[0].at) if ahead else None
     return Delivery(send, settle(task, fallen), after)

@@ -79,14 +79,24 @@ def run_due_date_job(deps: Deps, shards: range | None = None) -> JobReport:
     marks = repo.watermarks(shards)
     report = JobReport(shards=shards)
     hours: set[str] = set()
+    current = hour_bucket(now)
     for shard in shards:
-        buckets = _window(marks.get(shard), now)
+        if shard not in marks:
+            # A shard's first run starts an hour back, like the job's very first run. Its
+            # mark is written before anything is read, so that a run that dies half-way
+            # is resumed from here, not from an hour before some later run.
+            marks[shard] = current
+            repo.set_watermark(shard, current)
+    for shard in shards:
+        mark = marks[shard]
+        buckets = _window(mark, now)
         for bucket in buckets:
             _read(deps, due_partition(bucket, shard), now, report)
         hours.update(buckets)
-        # Moves once an hour: most runs write no mark at all.
-        if marks.get(shard) != hour_bucket(now):
-            repo.set_watermark(shard, hour_bucket(now))
+        # Only once every hour before it is done; it moves once an hour, so most runs
+        # write no mark at all.
+        if mark != current:
+            repo.set_watermark(shard, current)
     report.buckets = sorted(hours)
     log.info(
         "due-date job",
@@ -102,11 +112,11 @@ def run_due_date_job(deps: Deps, shards: range | None = None) -> JobReport:
     return report
 
 
-def _window(mark: str | None, now: datetime) -> list[str]:
-    """The hour buckets a shard's run reads: from the hour before its mark (or before
-    now, for a shard without one) to now's. Never starting after now: a runner whose
-    clock is behind another's still reads the current hour."""
-    start = min(_bucket_start(mark) if mark else now, now) - timedelta(hours=1)
+def _window(mark: str, now: datetime) -> list[str]:
+    """The hour buckets a shard's run reads: from the hour before its mark to now's.
+    Never starting after now: a runner whose clock is behind another's still reads the
+    current hour."""
+    start = min(_bucket_start(mark), now) - timedelta(hours=1)
     return hour_buckets(start, now)
 
 

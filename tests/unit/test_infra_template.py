@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from chalice.package import YAMLTemplateSerializer
 
+from taskcore.config import Settings
 from taskcore.storage.models import LOGICAL_NAMES
 from taskcore.storage.tables import TTL_ATTRIBUTES
 
@@ -261,6 +262,11 @@ def test_the_job_fans_out_through_a_queue_with_a_dead_letter_queue(
     assert dead["MessageRetentionPeriod"] == 14 * 24 * 3600
     # The handler's queue is the template's (infra/package.py points the event source).
     assert package.QUEUES == {WORK_QUEUE: "DueDateWorkQueue"}
+    # At the peak every group of shards has its worker at once (bench/scale sizes them).
+    env = {**package.stage_environment(config, stage), "TASKAPP_STAGE": "test"}
+    settings = Settings(**env)  # the stage's values (the test stage needs no secrets)
+    groups = -(-settings.due_index_shards // settings.due_job_shards_per_worker)
+    assert worker["reserved_concurrency"] >= groups
 
 
 # --- config.json --------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ finds the key that takes the most in the busiest minute of a stated :class:`Beha
 * The units each operation puts on each table and index are **measured**
   (:mod:`bench.scale.costs`), each classed by whether it lands on the acting user's own
   partitions (their id, account, lists) or on another key.
-* A user's own partitions take that user's work only, whatever N: the hottest is the
+* A user's own partitions take that user's work only, whatever N (a table's local indexes
+  share its partitions, so a ``+ local indexes`` row adds them up): the hottest is the
   heaviest user, who writes at the write rate limit (``TASK_WRITE_MAX_PER_USER`` per
   ``TASK_WRITE_WINDOW_SECONDS``, as shipped) and has
   :attr:`Behaviour.heavy_user_reminders` reminders due at once.
@@ -140,7 +141,36 @@ def _own(operations: dict[str, Result], behaviour: Behaviour) -> list[Hottest]:
         read += writes * mixed(behaviour.write_mix, "read_own")
         if write or read:
             found.append(Hottest(target, "one user's own", write, read))
-    return found
+    return found + _item_collections(found)
+
+
+def _item_collections(own: list[Hottest]) -> list[Hottest]:
+    """A table's local indexes live in its partitions: the load of a user's partition is
+    the table's and its local indexes' together (one row per table that has them)."""
+    from taskcore.storage.models import ALL_MODELS, LOGICAL_NAMES
+    from taskcore.storage.units import model_shape
+
+    shapes = [model_shape(model, LOGICAL_NAMES[model]) for model in ALL_MODELS]
+    local = {
+        f"{shape.name}/{index.name}": shape.name
+        for shape in shapes
+        for index in shape.indexes
+        if not index.is_global
+    }
+    together: dict[str, list[Hottest]] = {}
+    for hot in own:
+        table = local.get(hot.target, hot.target)
+        together.setdefault(table, []).append(hot)
+    return [
+        Hottest(
+            f"{table} + local indexes",
+            "one user's own",
+            sum(h.write_units for h in rows),
+            sum(h.read_units for h in rows),
+        )
+        for table, rows in together.items()
+        if len(rows) > 1
+    ]
 
 
 def _single_requests(operations: dict[str, Result]) -> list[Hottest]:

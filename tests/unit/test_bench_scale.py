@@ -63,6 +63,18 @@ def test_a_users_own_partitions_take_that_user_only_whatever_the_number_of_users
     assert small["tasks"].write_units == 2 * 0.25 * 4 + 100 / 60 * 4
 
 
+def test_a_tables_local_indexes_add_up_in_its_partitions() -> None:
+    operations = _operations()
+    operations["create"]["targets"]["tasks/by_due"] = {"write_own": 1.0}
+    operations["create"]["targets"]["list_index/by_due"] = {"write_own": 1.0}
+    found = model.hottest_keys(
+        operations, model.Behaviour(), 10_000, shards=64, per_worker=1, item_bytes=1024
+    )
+    rows = {hot.target: hot.write_units for hot in found}
+    assert rows["tasks + local indexes"] == rows["tasks"] + rows["tasks/by_due"]
+    assert "list_index + local indexes" not in rows  # one target only: nothing to add
+
+
 def test_the_scale_figures_join_latest_json_and_outlive_a_make_bench(tmp_path: Path) -> None:
     (tmp_path / "latest.json").write_text(json.dumps({"meta": {"commit": "abc"}}))
     merge_into_latest({"shards": 512}, tmp_path)

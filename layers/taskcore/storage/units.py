@@ -101,15 +101,13 @@ def table_shapes(
     models: Iterable[type[Model]], names: Mapping[type[Model], str]
 ) -> dict[str, TableShape]:
     """Each bound model's table (by physical name) as its PynamoDB definition declares it."""
-    shapes = {}
-    for model in models:
-        indexes = tuple(
-            _index_shape(index) for index in model._indexes.values() if index is not None
-        )
-        shapes[model.Meta.table_name] = TableShape(
-            names[model], model._hash_keyname or "", model._range_keyname, indexes
-        )
-    return shapes
+    return {model.Meta.table_name: model_shape(model, names[model]) for model in models}
+
+
+def model_shape(model: type[Model], name: str) -> TableShape:
+    """The table of ``model`` (logical ``name``): its keys and secondary indexes."""
+    indexes = tuple(_index_shape(index) for index in model._indexes.values() if index is not None)
+    return TableShape(name, model._hash_keyname or "", model._range_keyname, indexes)
 
 
 def _index_shape(index: Any) -> IndexShape:

@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: up up-fresh test lint unit integration e2e bench package system-packages venv clean
+.PHONY: up up-fresh test lint unit integration e2e bench bench-scale package system-packages venv clean
 
 # Keeps its data (.run/dynamodb.json) and signing key (.run/jwt-secret) across restarts.
 up: venv system-packages
@@ -64,6 +64,11 @@ system-packages:
 
 bench: venv system-packages
 	$(BIN)/python -m bench
+
+# Cost per operation, the capacity model and the simulated million-reminder job run (a few
+# minutes): tables, bench/results/scale.png, and `scale` in bench/results/latest.json.
+bench-scale: venv system-packages
+	$(BIN)/python -m bench.scale
 
 STAGE ?= dev
 package: venv

@@ -418,6 +418,7 @@ def _summary(results: Result) -> None:
 def _write(results: Result, directory: Path, *, history_file: bool = True) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / "latest.json"
+    _keep_scale(results, json_path)
     tmp = json_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
     tmp.replace(json_path)
@@ -437,6 +438,19 @@ def _write(results: Result, directory: Path, *, history_file: bool = True) -> st
     except Exception as error:  # the figures matter more than the picture
         return f"wrote {', '.join(written)}; !! chart not drawn: {error}"
     return f"wrote {', '.join(written)}"
+
+
+def _keep_scale(results: Result, json_path: Path) -> None:
+    """``make bench-scale``'s figures (``scale``, with their own date and commit) stay in
+    latest.json when this run did not measure them."""
+    if "scale" in results or not json_path.exists():
+        return
+    try:
+        previous = json.loads(json_path.read_text())
+    except ValueError:
+        return
+    if isinstance(previous, dict) and "scale" in previous:
+        results["scale"] = previous["scale"]
 
 
 def _shown(path: Path) -> str:

@@ -102,10 +102,12 @@ def deps(
     clock: Clock | None = None,
     *,
     endpoint: str | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Iterator[Any]:
     """Fresh tables and a :class:`taskcore.services.deps.Deps` over them, served by the
     Chalice app too. ``redis_port=None``: no cache (every read goes to DynamoDB);
-    ``endpoint``: a DynamoDB server instead of moto in process."""
+    ``endpoint``: a DynamoDB server instead of moto in process; ``settings``: other
+    settings by variable name (``{"DUE_INDEX_SHARDS": 256}``)."""
     from chalicelib import deps as app_deps
     from taskcore.bootstrap import build
     from taskcore.cache import Cache
@@ -113,18 +115,19 @@ def deps(
     from taskcore.storage import create_tables
 
     tag = f"{name}-{uuid.uuid4().hex[:6]}"
-    settings = Settings(
+    configured = Settings(
         TASKAPP_STAGE="test",
         TABLE_PREFIX=f"bench-{tag}-",
         DYNAMODB_ENDPOINT_URL=endpoint,
         AWS_DEFAULT_REGION="us-east-1",
         BCRYPT_COST=4,
         LOG_LEVEL="WARNING",
+        **(settings or {}),
     )
-    create_tables(settings)
+    create_tables(configured)
     url = f"redis://{LOCALHOST}:{redis_port}/0" if redis_port else None
     cache = Cache(url, prefix=f"bench:{tag}:", timeout_seconds=0.2)
-    runtime = build(settings, clock=clock or Clock(), cache=cache)
+    runtime = build(configured, clock=clock or Clock(), cache=cache)
     built = runtime.deps
     _CONNECTIONS[id(built)] = runtime.connection
     app_deps.use(built)
@@ -145,11 +148,19 @@ def connection_of(built: Any) -> Any:
 
 
 @contextmanager
-def counting(built: Any) -> Iterator[Any]:
-    """A :class:`taskcore.storage.DynamoCallCounter` on every table of ``built``."""
+def counting(built: Any, *, units: bool = False) -> Iterator[Any]:
+    """A :class:`taskcore.storage.DynamoCallCounter` on every table of ``built``;
+    ``units``: charging capacity units too (it reads every written item twice more)."""
     from taskcore.storage import ALL_MODELS, DynamoCallCounter
+    from taskcore.storage.metering import image_reader
+    from taskcore.storage.models import LOGICAL_NAMES
+    from taskcore.storage.units import table_shapes
 
     counter = DynamoCallCounter()
+    if units:
+        settings = built.settings
+        reader = image_reader(settings.aws_region, settings.dynamodb_endpoint_url)
+        counter.measure_units(table_shapes(ALL_MODELS, LOGICAL_NAMES), reader)
     counter.attach(ALL_MODELS, connection_of(built))
     try:
         yield counter

@@ -4,6 +4,8 @@ Writes ``dist/<stage>/``:
 
 * ``sam.yaml``: ``chalice package`` output merged with infra/resources.yaml, then finalised:
   every function gets ``FunctionRole`` (Chalice cannot reference a role of the same template),
+  every SQS event source the template's queue of that name (Chalice names a queue by a fixed
+  name; the template's queue is the stack's own),
   the template parameters are pinned to the stage's functions/.chalice/config.json values, and
   the REST API gets its gateway responses (infra/gateway_responses.py: API Gateway's own errors
   as problem documents, with the CORS headers of the stage's ``CORS_ALLOWED_ORIGINS``).
@@ -49,8 +51,17 @@ PINNED_PARAMETERS = {
 }
 # Set by the template for every function (Globals); a per-function value would shadow it.
 TEMPLATE_ENVIRONMENT = frozenset(
-    {"REDIS_URL", "REDIS_AUTH_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+    {
+        "REDIS_URL",
+        "REDIS_AUTH_SECRET",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "DUE_JOB_QUEUE_URL",
+    }
 )
+# The queue name of an @app.on_sqs_message handler -> the template's queue it polls.
+QUEUES = {"due-date-work": "DueDateWorkQueue"}
+_CHALICE_QUEUE_ARN = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:%s"
 DEPLOYMENT_PACKAGE_TOP_LEVEL = frozenset({"app.py", "chalice", "chalicelib"})
 
 
@@ -141,8 +152,8 @@ def run_chalice_package(project_dir: Path, stage: str, out: Path) -> None:
 
 
 def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, str]) -> None:
-    """Give every function the template's role, pin the parameters to this stage, and
-    give the REST API its gateway responses."""
+    """Give every function the template's role and its queue, pin the parameters to this
+    stage, and give the REST API its gateway responses."""
     for name, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
@@ -152,6 +163,7 @@ def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, 
         if properties.get("Runtime") != RUNTIME:
             raise PackagingError(f"{name} runs {properties.get('Runtime')}, the layer {RUNTIME}")
         properties["Role"] = {"Fn::GetAtt": [ROLE, "Arn"]}
+        _point_at_template_queues(name, properties)
     parameters = template["Parameters"]
     for parameter, variable in PINNED_PARAMETERS.items():
         # AllowedValues refuses a mismatching --parameter-overrides at deploy time.
@@ -162,6 +174,19 @@ def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, 
         raise PackagingError(f"chalice package made no {REST_API} (AWS::Serverless::Api)")
     responses = gateway_responses.gateway_responses(env.get("CORS_ALLOWED_ORIGINS", ""))
     api["Properties"]["DefinitionBody"][gateway_responses.EXTENSION] = responses
+
+
+def _point_at_template_queues(function: str, properties: dict[str, Any]) -> None:
+    """Replace the ARN Chalice builds from an SQS handler's queue name with the ARN of
+    the template's queue (:data:`QUEUES`); a queue the template lacks is an error."""
+    for event in (properties.get("Events") or {}).values():
+        if event.get("Type") != "SQS":
+            continue
+        queue = event["Properties"]["Queue"]
+        names = [n for n in QUEUES if queue == {"Fn::Sub": _CHALICE_QUEUE_ARN % n}]
+        if not names:
+            raise PackagingError(f"{function} polls {queue!r}, which is no queue of the template")
+        event["Properties"]["Queue"] = {"Fn::GetAtt": [QUEUES[names[0]], "Arn"]}
 
 
 def unmatched_function_settings(
@@ -178,8 +203,9 @@ def unmatched_function_settings(
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     ]
-    # Chalice names the REST API's function "api_handler"; the others are app.<function>.
-    present = {"api_handler" if h == "app.app" else h.split(".", 1)[1] for h in handlers}
+    # Chalice names the REST API's function "api_handler"; the others by their function
+    # (the handler string is <module>.<function>, the module dotted for a blueprint's).
+    present = {"api_handler" if h == "app.app" else h.rsplit(".", 1)[1] for h in handlers}
     return sorted(configured - present)
 
 

@@ -13,7 +13,9 @@ What the functions may do, and nothing else (issue 8, least privilege):
 * The ENI actions Lambda needs in a VPC, and the two X-Ray actions that tracing sends
   segments with (neither takes a resource-level restriction).
 * ``sqs:SendMessage`` on the template's dead-letter queue only (Lambda's on-failure
-  destination for asynchronous invocations).
+  destination for asynchronous invocations); on the due-date job's work queue, sending
+  (the coordinator) and what Lambda's event source mapping needs to poll it (receive,
+  delete, read its attributes), nothing else. No queue is created, purged or deleted.
 
 Resources are compared as the exact CloudFormation expressions resources.yaml uses, so a
 policy that names any other ARN, pattern or parameter is a violation.
@@ -58,7 +60,13 @@ SES_ACTIONS = frozenset({"ses:SendEmail", "ses:SendRawEmail"})
 SES_IDENTITY_ARN = {"Fn::Sub": _ACCOUNT_ARN % ("ses", "identity/${MailSenderIdentity}")}
 SES_CONDITION = {"StringEquals": {"ses:FromAddress": {"Ref": "MailSenderAddress"}}}
 REDIS_SECRET = {"Ref": "RedisAuthToken"}
-DEAD_LETTER_QUEUE = {"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}
+# What each queue's ARN may be granted.
+QUEUE_ACTIONS = {
+    "JobDeadLetterQueue": frozenset({"sqs:SendMessage"}),
+    "DueDateWorkQueue": frozenset(
+        {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    ),
+}
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
 
 
@@ -186,8 +194,17 @@ def _check_xray(
 def _check_sqs(
     actions: set[str], resources: list[Any], condition: Any, tables: list[str]
 ) -> Iterator[str]:
-    if actions != {"sqs:SendMessage"} or resources != [DEAD_LETTER_QUEUE] or condition:
-        yield "only sqs:SendMessage on the job's dead-letter queue"
+    if condition is not None or not resources:
+        yield "SQS: one of the job's queues, without a condition"
+        return
+    arns = {name: {"Fn::GetAtt": [name, "Arn"]} for name in QUEUE_ACTIONS}
+    for resource in resources:
+        queue = next((name for name, arn in arns.items() if arn == resource), "")
+        allowed = QUEUE_ACTIONS.get(queue)
+        if allowed is None:
+            yield f"not one of the job's queues: {resource}"
+        elif actions - allowed:
+            yield f"{sorted(actions - allowed)} not allowed on {queue}"
 
 
 _SERVICE_CHECKS = {

@@ -8,6 +8,13 @@ Lambda runtime does, and calls it with a synthesized event and Lambda context ev
 ``--interval`` seconds (on wall-clock multiples of the interval, as a cron rule would).
 
     python local/scheduler.py [--interval 60] [--once] [--only NAME] [--app app:app]
+                              [--workers N]
+
+The due-date job fans out: its coordinator hands groups of shards to workers, which on
+AWS are invocations of the app's ``@app.on_sqs_message`` handler through an SQS queue.
+Here a process pool of ``--workers`` processes (default ``SCHEDULER_WORKERS``, else 2)
+runs that same handler, one message each (local/worker_pool.py); the coordinator's run
+ends when its workers are done, and the run's line lists them under ``workers``.
 
 Every run logs one JSON line to stdout. A failing handler is logged and the loop goes
 on (the due-date job is idempotent, and the next run is one interval away). SIGTERM and
@@ -33,7 +40,9 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
-FUNCTIONS = Path(__file__).resolve().parents[1] / "functions"
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS = ROOT / "functions"
+DEFAULT_WORKERS = 2
 ACCOUNT_ID = "000000000000"  # what moto and the local stacks use; never a real account
 
 
@@ -48,9 +57,12 @@ class ScheduledHandler:
 
 
 def _functions_importable() -> None:
-    # The Chalice project imports as top-level modules (`app`, `chalicelib`, `wsgi`).
+    # The Chalice project imports as top-level modules (`app`, `chalicelib`, `wsgi`); the
+    # worker pool as `local.worker_pool`, in this process and in the pool's.
     if str(FUNCTIONS) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS))
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
 
 
 def load_app(spec: str) -> tuple[Any, ModuleType]:
@@ -110,6 +122,7 @@ class Scheduler:
         interval: float = 60.0,
         timeout_seconds: float = 60.0,
         emit: Callable[[dict[str, Any]], None] | None = None,
+        workers: Any = None,
     ) -> None:
         _functions_importable()
         from gateway import lambda_context  # the same context the HTTP path passes
@@ -123,6 +136,7 @@ class Scheduler:
         self._stage = os.environ.get("TASKAPP_STAGE", "local")
         self._region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
         self.stopping = threading.Event()
+        self._workers = workers  # a worker_pool.WorkerPool the job fans out to, if any
 
     @property
     def handler_names(self) -> list[str]:
@@ -174,6 +188,10 @@ class Scheduler:
             result["error"] = f"{type(error).__name__}: {error}"
             result["traceback"] = traceback.format_exc()
         result["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        if self._workers is not None:
+            handled = self._workers.take_results()
+            if handled:
+                result["workers"] = handled
         return result
 
 
@@ -193,9 +211,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="emulated Lambda timeout in seconds"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("SCHEDULER_WORKERS") or DEFAULT_WORKERS),
+        help="processes running the app's SQS handler (the due-date job's workers); "
+        f"default SCHEDULER_WORKERS, else {DEFAULT_WORKERS}",
+    )
     args = parser.parse_args(argv)
     if args.interval <= 0:
         parser.error("--interval must be positive")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
 
     app, module = load_app(args.app)
     handlers = discover(app, module)
@@ -204,8 +231,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             parser.error(f"no scheduled handler named {sorted(unknown)}")
         handlers = [h for h in handlers if h.name in args.only]
-    scheduler = Scheduler(app, handlers, interval=args.interval, timeout_seconds=args.timeout)
-    if args.once:
+    pool = start_workers(app, module, args.app, size=args.workers, timeout=args.timeout)
+    scheduler = Scheduler(
+        app, handlers, interval=args.interval, timeout_seconds=args.timeout, workers=pool
+    )
+    try:
+        return _serve(scheduler, once=args.once, interval=args.interval)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def start_workers(
+    app: Any, app_module: ModuleType, app_spec: str, *, size: int, timeout: float
+) -> Any:
+    """A process pool for the app's SQS handler, installed as the due-date job's
+    dispatcher (``None`` when the app has no SQS handler)."""
+    from local import worker_pool
+
+    queue_handlers = worker_pool.discover(app, app_module)
+    if not queue_handlers:
+        return None
+    if len(queue_handlers) > 1:
+        raise SystemExit(f"one SQS handler is supported here, not {len(queue_handlers)}")
+    from chalicelib import fanout
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    pool = worker_pool.WorkerPool(
+        queue_handlers[0], app_spec=app_spec, size=size, region=region, timeout_seconds=timeout
+    )
+    fanout.use(pool)
+    return pool
+
+
+def _serve(scheduler: Scheduler, *, once: bool, interval: float) -> int:
+    if once:
         results = scheduler.run_once()
         return 0 if all(r["ok"] for r in results) else 1
 
@@ -221,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "level": "INFO",
             "logger": "taskapp.scheduler",
             "message": "scheduler started" if names else "scheduler started, nothing to run",
-            "interval_s": args.interval,
+            "interval_s": interval,
             "handlers": names,
         }
     )

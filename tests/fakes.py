@@ -241,14 +241,14 @@ class TombstoneItem:
     seq: int
 
 
-def stored_task(task: Task, owner: User, seq: int, now: datetime) -> TaskItem:
+def stored_task(task: Task, owner: User, seq: int, now: datetime, due_shards: int) -> TaskItem:
     """The item ``taskcore.repositories.tasks.to_item`` writes, as ``to_task`` reads it:
     deadline key and reminder computed for the task's time zone (the owner's for a task
-    from before v1.1) and the owner's lead time."""
+    from before v1.1) and the owner's lead time, filed in its shard of ``due_shards``."""
     timezone = task.zone(owner.timezone)
     deadline = task.due.deadline(timezone) if task.due else None
     pending = next_reminder(task, deadline, owner.reminder_lead_minutes)
-    entry = pending.entry(task.user_id, task.id, now) if pending else None
+    entry = pending.entry(task.user_id, task.id, now, due_shards) if pending else None
     # The caller's deadline_key may be stale (another time zone): it is recomputed.
     read_back = _with_list(
         replace(task, deadline_key=task.due.sort_key(timezone) if task.due else None)
@@ -333,9 +333,10 @@ class FakeTasks(TaskStore):
     ``LIST_REFUSED`` (after ``TASK_CHANGED``, before ``USER_CHANGED``).
     """
 
-    def __init__(self, users: FakeUsers) -> None:
+    def __init__(self, users: FakeUsers, due_shards: int) -> None:
         self._users = users
         users.tables = self
+        self.due_shards = due_shards  # the due-time index's shards (DUE_INDEX_SHARDS)
         self._live: dict[str, dict[str, TaskItem]] = {}
         self._tombstones: dict[str, dict[str, TombstoneItem]] = {}
         self._search: dict[str, dict[str, str]] = {}  # user -> "<prefix>#<task id>" -> id
@@ -418,7 +419,7 @@ class FakeTasks(TaskStore):
             tombstone = Tombstone(task.id, format_instant(now), ttl(now + TOMBSTONE_RETENTION))
             self._tombstones.setdefault(task.user_id, {})[task.id] = TombstoneItem(tombstone, seq)
             return
-        item = stored_task(task, user, seq, now)
+        item = stored_task(task, user, seq, now, self.due_shards)
         if current is not None and change.previous is not None and _moved_only(current, task):
             # In place: the stored task's other fields (the job's bookkeeping) stay.
             kept = replace(
@@ -450,7 +451,7 @@ class FakeTasks(TaskStore):
         live = self._live.get(owner.id, {})
         dated = [item for item in live.values() if item.keys["due_sort"] < "~"]
         for item in dated:  # the sequence number stays: sync does not see a re-key
-            fresh = stored_task(item.task, owner, item.seq, now)
+            fresh = stored_task(item.task, owner, item.seq, now, self.due_shards)
             live[item.task.id] = fresh
             entries = self._entries.get(fresh.task.list_id or "", {})
             if owner.lists_ready and item.task.id in entries:
@@ -545,7 +546,7 @@ class FakeTasks(TaskStore):
         owner = self._users.stored(user_id)
         assert owner is not None
         task = replace(item.task, due_tz=None)
-        self._live[user_id][task_id] = stored_task(task, owner, item.seq, now)
+        self._live[user_id][task_id] = stored_task(task, owner, item.seq, now, self.due_shards)
 
     def search_keys(self, user_id: str) -> set[str]:
         """The user's search entries (``<prefix>#<task id>``)."""
@@ -570,7 +571,11 @@ class FakeTasks(TaskStore):
     def store_v1_0_task(self, task: Task, owner: User, seq: int, now: datetime) -> None:
         """A task as stored before lists existed: no list, no position, no entry."""
         item = stored_task(
-            replace(task, list_id=None, parent_id=None, position=None), owner, seq, now
+            replace(task, list_id=None, parent_id=None, position=None),
+            owner,
+            seq,
+            now,
+            self.due_shards,
         )
         self._live.setdefault(task.user_id, {})[task.id] = item
         for prefix in _search_prefixes(task):
@@ -667,31 +672,39 @@ class NotificationItem:
 
 
 class FakeNotifications(NotificationStore):
-    """Notifications, the due-date job's index of pending reminders and its watermark.
+    """Notifications, the due-date job's index of pending reminders and its progress marks
+    (one per shard).
 
     :meth:`pending` reads the reminder each task item carries since its last write (as
-    the sparse global index on ``notify_bucket`` does), so the job only ever sees tasks
-    with something due. :meth:`record` follows the adapter: store the delivery's
-    notifications and move the task on to its bookkeeping and next reminder, only if the
-    task is still at the reminder's version and index key; a notification that exists
-    already (a run that crashed half-way) is not stored again, the rest still is.
-    ``pending_items_read`` counts the index items the job read.
+    the sparse global index on ``notify_bucket`` does: one partition, an hour bucket in a
+    shard), so the job only ever sees tasks with something due. :meth:`record` follows
+    the adapter: store the delivery's notifications and move the task on to its
+    bookkeeping and next reminder, only if the task is still at the reminder's version and
+    index key; a notification that exists already (a run that crashed half-way) is not
+    stored again, the rest still is.
+    ``pending_items_read`` counts the index items the job read, ``partitions_read`` the
+    partitions it queried (each a ``Query`` in DynamoDB) and ``mark_reads`` /
+    ``mark_writes`` its reads and writes of the marks.
     """
 
     def __init__(self, tasks: FakeTasks) -> None:
         self._tasks = tasks
         self._notifications: dict[str, dict[str, NotificationItem]] = {}
-        self._watermark: str | None = None
+        self._watermarks: dict[int, str] = {}
         self.pending_items_read = 0
+        self.partitions_read = 0
+        self.mark_reads = 0
+        self.mark_writes = 0
         self.records = 0
 
-    def pending(self, bucket: str, up_to_key: str) -> Iterator[DueReminder]:
+    def pending(self, partition: str, up_to_key: str) -> Iterator[DueReminder]:
+        self.partitions_read += 1
         bound = f"{up_to_key}|~"
         rows = sorted(
             (
                 item
                 for item in self._tasks.items()
-                if item.notify_bucket == bucket
+                if item.notify_bucket == partition
                 and item.notify_at is not None
                 and item.notify_at <= bound
             ),
@@ -732,7 +745,7 @@ class FakeNotifications(NotificationStore):
             )
             sort = f"{created}|{nid}"
             mine[nid] = NotificationItem(notification, created_sort=sort, unread_sort=sort)
-        _advance(item, reminder, delivery, now)
+        _advance(item, reminder, delivery, now, self._tasks.due_shards)
         return True
 
     def page(
@@ -766,11 +779,13 @@ class FakeNotifications(NotificationStore):
     def delete_everything(self, user_id: str) -> None:
         self._notifications.pop(user_id, None)
 
-    def watermark(self) -> str | None:
-        return self._watermark
+    def watermarks(self, shards: range) -> dict[int, str]:
+        self.mark_reads += 1
+        return {shard: mark for shard, mark in self._watermarks.items() if shard in shards}
 
-    def set_watermark(self, bucket: str) -> None:
-        self._watermark = bucket
+    def set_watermark(self, shard: int, bucket: str) -> None:
+        self.mark_writes += 1
+        self._watermarks[shard] = bucket
 
     # Test helpers (not part of the port).
 
@@ -796,7 +811,9 @@ def _reminder(item: TaskItem) -> DueReminder:
     )
 
 
-def _advance(item: TaskItem, reminder: DueReminder, delivery: Delivery, now: datetime) -> None:
+def _advance(
+    item: TaskItem, reminder: DueReminder, delivery: Delivery, now: datetime, shards: int
+) -> None:
     """Take on the delivery's bookkeeping and file the next reminder, if any. The
     version is left alone: this is the job's bookkeeping, not a change of the task."""
     settled = delivery.task
@@ -811,7 +828,7 @@ def _advance(item: TaskItem, reminder: DueReminder, delivery: Delivery, now: dat
     if after is None:
         item.notify_bucket = item.notify_at = item.notify_kind = None
     else:
-        entry = after.entry(reminder.user_id, reminder.task_id, now)
+        entry = after.entry(reminder.user_id, reminder.task_id, now, shards)
         item.notify_bucket, item.notify_at, item.notify_kind = entry.bucket, entry.key, entry.kind
 
 
@@ -1313,7 +1330,7 @@ def fake_deps(clock: Clock | None = None, **overrides: Any) -> Deps:
         TASKAPP_STAGE="test", BCRYPT_COST=4, JWT_SECRET=SecretStr(TEST_SECRET)
     )
     users = overrides.pop("users", None) or FakeUsers()
-    tasks = overrides.pop("tasks", None) or FakeTasks(users)
+    tasks = overrides.pop("tasks", None) or FakeTasks(users, settings.due_index_shards)
     sessions = overrides.pop("sessions", None) or FakeSessions(
         users, timedelta(seconds=settings.refresh_token_ttl_seconds)
     )

@@ -54,7 +54,7 @@ def seed_tasks(
             task = new_task(deps.new_id(), user_id, changes, moment, owner_zone=user.timezone)
             task = replace(task, list_id=inbox, position=last)
             seq += 1
-            item = to_item(task, user, seq, moment)
+            item = to_item(task, user, seq, moment, deps.settings.due_index_shards)
             task_batch.save(item)
             listed.save(to_entry(item))
             for prefix in index_prefixes(task.title, task.description):

@@ -107,10 +107,10 @@ def build(
     deps = Deps(
         settings=settings,
         users=UserRepository(connection),
-        tasks=TaskRepository(connection),
+        tasks=TaskRepository(connection, settings.due_index_shards),
         lists=ListRepository(connection),
         sessions=SessionRepository(connection, family_lifetime),
-        notifications=NotificationRepository(connection),
+        notifications=NotificationRepository(connection, settings.due_index_shards),
         idempotency=IdempotencyRepository(connection),
         credentials=CredentialRepository(connection, family_lifetime),
         outbox=OutboxRepository(),

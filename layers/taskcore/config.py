@@ -17,6 +17,9 @@ Stage = Literal["local", "test", "dev", "prod"]
 # used where nothing real is protected by it.
 DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105
 _RELAXED_STAGES = frozenset({"local", "test"})
+# The due-date job's progress marks name a shard with four digits (repositories/
+# notifications.py); the partition keys take any number.
+MAX_DUE_INDEX_SHARDS = 4096
 
 
 class Settings(BaseSettings):
@@ -98,6 +101,18 @@ class Settings(BaseSettings):
     # the message carries the code alone.
     public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # The due-date job (DESIGN §4, v1.1): how many shards the due-time index has (it may
+    # grow without a migration, never shrink: taskcore.domain.reminders.shard_of), how
+    # many shards one worker invocation handles, and, on AWS, the SQS queue the
+    # coordinator sends the workers' shard ranges to (unset: no queue; see
+    # functions/chalicelib/fanout.py for who runs the workers then).
+    due_index_shards: int = Field(
+        default=64, ge=1, le=MAX_DUE_INDEX_SHARDS, alias="DUE_INDEX_SHARDS"
+    )
+    due_job_shards_per_worker: int = Field(
+        default=8, ge=1, le=MAX_DUE_INDEX_SHARDS, alias="DUE_JOB_SHARDS_PER_WORKER"
+    )
+    due_job_queue_url: str | None = Field(default=None, alias="DUE_JOB_QUEUE_URL")
 
     @model_validator(mode="after")
     def _refuse_weak_production_settings(self) -> Settings:

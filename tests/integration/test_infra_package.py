@@ -65,13 +65,35 @@ def test_every_function_is_traced_and_observed(packaged: dict[str, Path], stage:
         for r in load(packaged[stage])["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     ]
-    assert len(functions) == 3  # the API, the due-date job and the outbox sender
+    # The API, the due-date job's coordinator and its worker, the outbox sender.
+    assert len(functions) == 4
     for properties in functions:
         assert properties["Tracing"] == "Active"  # config.json's "xray": true
         assert properties["Environment"]["Variables"]["TASKAPP_OBSERVABILITY"] == "all"
         # Globals supply these; a function-level value would replace them.
         assert "EventInvokeConfig" not in properties
         assert "POWERTOOLS_SERVICE_NAME" not in properties["Environment"]["Variables"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_worker_polls_the_templates_queue(packaged: dict[str, Path], stage: str) -> None:
+    resources = load(packaged[stage])["Resources"]
+    events = [
+        (name, event)
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+        for event in (r["Properties"].get("Events") or {}).values()
+        if event["Type"] == "SQS"
+    ]
+    assert [(name, event["Properties"]["Queue"]) for name, event in events] == [
+        ("DueDateWorker", {"Fn::GetAtt": ["DueDateWorkQueue", "Arn"]})
+    ]
+    (name, event) = events[0]
+    assert event["Properties"]["BatchSize"] == 1  # one group of shards per invocation
+    worker = resources[name]["Properties"]
+    queue = resources["DueDateWorkQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert worker["ReservedConcurrentExecutions"] >= 2
 
 
 @pytest.mark.parametrize("stage", STAGES)

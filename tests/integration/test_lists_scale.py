@@ -151,7 +151,7 @@ def _as_before_lists(deps, user_id: str, titles: list[str]) -> list[str]:
     for n, title in enumerate(titles):
         moment = deps.clock() + timedelta(seconds=n)
         task = new_task(deps.new_id(), user_id, TaskChanges(title=title), moment)
-        item = to_item(task, user, user.change_seq + n + 1, moment)
+        item = to_item(task, user, user.change_seq + n + 1, moment, deps.settings.due_index_shards)
         item.list_id = item.position = item.position_key = None  # v1.0 had none of these
         item.save()
         ids.append(task.id)

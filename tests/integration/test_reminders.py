@@ -159,8 +159,12 @@ def test_job_reads_the_same_for_100_or_5000_stored_tasks(deps, clock, calls) -> 
         assert report.sent["due_soon"] == 10
         assert "Scan" not in calls.calls
         reads.append(calls.items_read)
-    # The watermark item, then the ten due tasks: nothing else is read.
-    assert reads == [11, 11]
+        # One Query for the shards' progress marks, then one per hour bucket (the last
+        # one and this one) and shard, the empty ones included.
+        shards = deps.settings.due_index_shards
+        assert calls.calls["Query"] == 1 + 2 * shards == 1 + report.partitions_read
+    # The progress marks (one per shard), then the ten due tasks: nothing else is read.
+    assert reads == [shards + 10, shards + 10]
 
 
 def test_notifications_api(api, clock) -> None:

@@ -98,6 +98,15 @@ def test_the_role_grants_what_observability_and_the_cache_token_need(template: T
     dead_letters = by_sid(template, "JobDeadLetters")
     assert dead_letters["Action"] == ["sqs:SendMessage"]
     assert dead_letters["Resource"] == [{"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}]
+    # The job's fan-out: the coordinator sends, Lambda's event source mapping polls.
+    work = by_sid(template, "DueDateWorkQueue")
+    assert set(work["Action"]) == {
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    }
+    assert work["Resource"] == [{"Fn::GetAtt": ["DueDateWorkQueue", "Arn"]}]
     # EMF metrics are log lines: nothing may call CloudWatch's metric API.
     role = template["Resources"]["FunctionRole"]["Properties"]
     documents = [p["PolicyDocument"] for p in role["Policies"]]
@@ -146,6 +155,12 @@ def mutated(template: Template, sid: str, **changes: Any) -> Template:
         ("JobDeadLetters", {"Resource": ["*"]}),
         ("JobDeadLetters", {"Action": ["sqs:ReceiveMessage"]}),
         ("JobDeadLetters", {"Action": ["sqs:SendMessage", "sqs:DeleteQueue"]}),
+        ("DueDateWorkQueue", {"Action": ["sqs:*"]}),
+        ("DueDateWorkQueue", {"Action": ["sqs:SendMessage", "sqs:PurgeQueue"]}),
+        ("DueDateWorkQueue", {"Resource": ["*"]}),
+        ("DueDateWorkQueue", {"Resource": [{"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}]}),
+        ("DueDateWorkQueue", {"Resource": [{"Fn::GetAtt": ["DueDateWorkDeadLetterQueue", "Arn"]}]}),
+        ("DueDateWorkQueue", {"Condition": {"Bool": {"aws:SecureTransport": "true"}}}),
     ],
 )
 def test_anything_broader_is_a_violation(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from chalice.package import YAMLTemplateSerializer
 
+from taskcore.config import Settings
 from taskcore.storage.models import LOGICAL_NAMES
 from taskcore.storage.tables import TTL_ATTRIBUTES
 
@@ -193,6 +194,7 @@ def test_every_alarm_notifies_the_topic_both_ways(template: Template) -> None:
         "DynamoDbWriteThrottleAlarm",
         "DynamoDbReadThrottleAlarm",
         "JobDeadLetterAlarm",
+        "JobWorkDeadLetterAlarm",
     }
     for name, alarm in found.items():
         assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
@@ -230,6 +232,41 @@ def test_the_alarms_read_the_metrics_the_app_and_aws_publish(
         ] == ["by_notify_bucket"]
     (depth,) = alarm_metrics(found["JobDeadLetterAlarm"])
     assert dimension(depth, "QueueName") == {"Fn::GetAtt": ["JobDeadLetterQueue", "QueueName"]}
+    (depth,) = alarm_metrics(found["JobWorkDeadLetterAlarm"])
+    assert dimension(depth, "QueueName") == {
+        "Fn::GetAtt": ["DueDateWorkDeadLetterQueue", "QueueName"]
+    }
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_job_fans_out_through_a_queue_with_a_dead_letter_queue(
+    template: Template, config: dict[str, Any], stage: str
+) -> None:
+    from chalicelib.handlers.due_date_worker import WORK_QUEUE
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["DUE_JOB_QUEUE_URL"] == {"Ref": "DueDateWorkQueue"}
+    queue = template["Resources"]["DueDateWorkQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DueDateWorkDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    # Lambda refuses a queue whose messages come back before the function may end, and
+    # advises six times its timeout.
+    worker = config["stages"][stage]["lambda_functions"]["due_date_worker"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["lambda_timeout"]
+    # A message outlives its five receives, so that a failing group reaches the DLQ.
+    assert queue["MessageRetentionPeriod"] > 5 * queue["VisibilityTimeout"]
+    dead = template["Resources"]["DueDateWorkDeadLetterQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is dead["SqsManagedSseEnabled"] is True
+    assert dead["MessageRetentionPeriod"] == 14 * 24 * 3600
+    # The handler's queue is the template's (infra/package.py points the event source).
+    assert package.QUEUES == {WORK_QUEUE: "DueDateWorkQueue"}
+    # At the peak every group of shards has its worker at once (bench/scale sizes them).
+    env = {**package.stage_environment(config, stage), "TASKAPP_STAGE": "test"}
+    settings = Settings(**env)  # the stage's values (the test stage needs no secrets)
+    groups = -(-settings.due_index_shards // settings.due_job_shards_per_worker)
+    assert worker["reserved_concurrency"] >= groups
 
 
 # --- config.json --------------------------------------------------------------------------------
@@ -260,7 +297,13 @@ def test_the_role_and_layer_come_from_the_template(config: dict[str, Any]) -> No
 
 @pytest.mark.parametrize(
     "variable",
-    ["REDIS_URL", "REDIS_AUTH_SECRET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"],
+    [
+        "REDIS_URL",
+        "REDIS_AUTH_SECRET",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "DUE_JOB_QUEUE_URL",
+    ],
 )
 def test_a_template_variable_in_config_is_refused(config: dict[str, Any], variable: str) -> None:
     config["stages"]["dev"]["environment_variables"][variable] = "set in config.json"
@@ -349,6 +392,47 @@ def test_gateway_responses_are_problem_documents_with_the_stages_cors(
             assert headers["gatewayresponse.header.Retry-After"] == "'1'"
 
 
+def sqs_worker(template: Template, queue_name: str) -> dict[str, Any]:
+    """A function as Chalice packages an ``@on_sqs_message(queue=queue_name)`` handler."""
+    arn = f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{queue_name}"
+    event = {"Type": "SQS", "Properties": {"Queue": {"Fn::Sub": arn}, "BatchSize": 1}}
+    worker = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Role": PLACEHOLDER,
+            "Runtime": "python3.11",
+            "Events": {"DueDateWorkerSqsEventSource": event},
+        },
+    }
+    template["Resources"]["DueDateWorker"] = worker
+    return event
+
+
+def test_finalise_points_the_worker_at_the_templates_queue(template: Template) -> None:
+    env = {
+        "TASKAPP_STAGE": "dev",
+        "TABLE_PREFIX": "d-",
+        "JWT_SECRET_PARAMETER": "/x",
+        "SES_IDENTITY": "example.com",
+        "MAIL_FROM_ADDRESS": "no-reply@example.com",
+    }
+    finalised = chalice_like(template)
+    event = sqs_worker(finalised, "due-date-work")
+    package.finalise(finalised, role_placeholder=PLACEHOLDER, env=env)
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["DueDateWorkQueue", "Arn"]}
+    # A queue the template does not declare would be another stack's, or nobody's.
+    other = chalice_like(load_template())
+    sqs_worker(other, "someone-elses-queue")
+    with pytest.raises(package.PackagingError, match="someone-elses-queue"):
+        package.finalise(other, role_placeholder=PLACEHOLDER, env=env)
+
+
+def load_template() -> Template:
+    text = (ROOT / "infra" / "resources.yaml").read_text()
+    loaded: Template = YAMLTemplateSerializer().load_template(text)
+    return loaded
+
+
 def test_finalise_refuses_a_function_with_another_role(template: Template) -> None:
     finalised = chalice_like(template)
     finalised["Resources"]["APIHandler"]["Properties"]["Role"] = "arn:aws:iam::1:role/admin"
@@ -404,5 +488,12 @@ def test_settings_for_functions_the_app_lacks_are_reported(template: Template) -
     packaged["Resources"]["DueDateJob"] = {
         "Type": "AWS::Serverless::Function",
         "Properties": {"Handler": "app.due_date_job"},
+    }
+    assert package.unmatched_function_settings(packaged, config, "dev") == []
+    # A blueprint's function: its handler string names its module.
+    functions["due_date_worker"] = {}
+    packaged["Resources"]["DueDateWorker"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {"Handler": "chalicelib.handlers.due_date_worker.due_date_worker"},
     }
     assert package.unmatched_function_settings(packaged, config, "dev") == []

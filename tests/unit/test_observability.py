@@ -318,6 +318,31 @@ def test_a_job_run_reports_deliveries_and_lag(
     assert job_line["correlation_id"] == "event-7"
 
 
+def test_each_worker_of_a_fanned_out_run_reports_its_own_deliveries(
+    api: ApiClient, clock: FakeClock, telemetry: observability.Observability
+) -> None:
+    from local.worker_pool import sqs_event
+
+    from chalicelib import fanout
+    from chalicelib.handlers.due_date_worker import WORK_QUEUE, due_date_worker
+    from gateway import lambda_context
+
+    token = api.token()
+    api.create(token, title="call", due_at="2026-03-01T14:00:00Z")  # due soon at 13:00
+    clock.advance(hours=1, minutes=2)
+    shards = range(app_deps.deps().settings.due_index_shards)
+    event = sqs_event(fanout.message(shards, "event-8"), WORK_QUEUE, "us-east-1", 0.0)
+    with captured() as lines:
+        (done,) = due_date_worker(event, lambda_context("lambda-2", "due_date_worker", 60))
+    assert done["sent"] == {"due_soon": 1}
+    (measured,) = metric_lines(lines(), NAMESPACE)
+    assert measured["metrics"]["NotificationsDelivered"] == [1.0]
+    assert measured["metrics"]["JobLagSeconds"] == [120.0]
+    # The coordinator's run id correlates its workers' lines with its own.
+    (job_line,) = [line for line in lines() if line.get("message") == "due-date job"]
+    assert job_line["correlation_id"] == "event-8"
+
+
 def test_off_nothing_is_emitted(api: ApiClient) -> None:
     assert observability.current().metrics is None
     with captured() as lines:

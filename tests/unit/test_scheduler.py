@@ -56,6 +56,11 @@ def broken(event: Any) -> None:
     raise RuntimeError("boom")
 
 
+@app.on_sqs_message(queue="tiny-work", name="tiny_worker")
+def tiny_worker(event: Any) -> None:
+    calls.append(("tiny_worker", event, event.context))
+
+
 def _middleware(event: Any, get_response: Any) -> Any:
     middleware_seen.append(type(event).__name__)
     return get_response(event)
@@ -157,3 +162,24 @@ def test_scheduled_event_shape() -> None:
         "resources",
         "detail",
     }
+
+
+def test_discovers_the_sqs_handler_the_worker_pool_runs() -> None:
+    from local import worker_pool
+
+    (handler,) = worker_pool.discover(app, THIS_MODULE)
+    assert handler == worker_pool.QueueHandler("tiny_worker", "app.tiny_worker", "tiny-work")
+    # Not a scheduled handler: EventBridge never invokes it.
+    assert "tiny_worker" not in {h.name for h in scheduler.discover(app, THIS_MODULE)}
+
+
+def test_the_pool_delivers_the_event_sqs_would() -> None:
+    from chalice.app import SQSEvent
+    from local import worker_pool
+
+    raw = worker_pool.sqs_event('{"first": 0}', "tiny-work", "eu-west-1", 1_700_000_000.5)
+    (record,) = raw["Records"]
+    assert record["eventSourceARN"] == "arn:aws:sqs:eu-west-1:000000000000:tiny-work"
+    assert record["attributes"]["SentTimestamp"] == "1700000000500"
+    (parsed,) = SQSEvent(raw, None)  # what the handler iterates over
+    assert parsed.body == '{"first": 0}'

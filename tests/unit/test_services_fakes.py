@@ -113,8 +113,8 @@ def test_the_stored_task_is_what_the_adapter_writes_and_reads_back(bookkeeping) 
     owner = User("u1", "a@example.com", "", "Europe/Berlin", 45, "hash", "t", "t")
     task = _v11_task(**bookkeeping)
     now = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    item = task_repository.to_item(task, owner, 7, now)
-    fake = fakes.stored_task(task, owner, 7, now)
+    item = task_repository.to_item(task, owner, 7, now, 16)
+    fake = fakes.stored_task(task, owner, 7, now, 16)
     read_back = task_repository.to_task(item)
     assert read_back == fake.task  # every v1.1 field survives the round trip
     for name in ("deadline_key", "reminders_sent_for", "reminders_sent", "reminded_overdue_for"):

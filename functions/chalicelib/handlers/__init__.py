@@ -12,6 +12,7 @@ from chalicelib.handlers import (
     delete_task,
     docs,
     due_date_job,
+    due_date_worker,
     get_list,
     get_task,
     health,
@@ -70,6 +71,7 @@ BLUEPRINTS = tuple(
         sync,
         notifications,
         due_date_job,
+        due_date_worker,
         outbox_sender,
     )
 )

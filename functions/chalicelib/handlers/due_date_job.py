@@ -1,5 +1,6 @@
-"""The scheduled due-date job (EventBridge every minute; the local schedulers invoke the
-same handler)."""
+"""The scheduled due-date job's coordinator (EventBridge every minute; the local
+schedulers invoke the same handler): hands the index's shards, in groups, to the workers
+(:mod:`chalicelib.fanout`), or runs them all itself where nothing fans out."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Rate
 
 from chalicelib import deps as app_deps
-from chalicelib import observability
+from chalicelib import fanout, observability
 from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -21,18 +22,16 @@ bp = Blueprint(__name__)
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="due_date_job")
 def due_date_job(event: Any) -> dict[str, Any]:
-    """Send the due-soon and overdue notifications that are due now."""
-    telemetry = observability.current()
-    before = app_deps.usage()
-    # The event's id correlates the run's log lines (and a dead letter of it, which holds
-    # the event) with each other.
-    with telemetry.correlated(event.event_id):
-        report = reminders.run_due_date_job(app_deps.deps())
-        telemetry.job_done(
-            delivered=sum(report.sent.values()),
-            examined=report.examined,
-            lag_seconds=report.lag_seconds,
-            before=before,
-            after=app_deps.usage(),
-        )
-    return {"examined": report.examined, "sent": dict(report.sent), "skipped": report.skipped}
+    """Send the notifications that are due now: through the workers, one message per
+    group of shards, or here when there are no workers."""
+    # The event's id correlates the run's log lines, the workers' included (and a dead
+    # letter of it, which holds the event), with each other.
+    run_id = event.event_id
+    settings = app_deps.deps().settings
+    workers = fanout.dispatcher(settings)
+    if workers is None:
+        return fanout.run_shards(None, run_id)
+    groups = reminders.shard_groups(settings)
+    with observability.current().correlated(run_id):
+        workers.dispatch([fanout.message(group, run_id) for group in groups])
+    return {"groups": len(groups), "shards": settings.due_index_shards}

@@ -13,12 +13,19 @@ occurrence is overdue, reminders meant for before its deadline are passed over (
 sent late: the ``overdue`` notification says more); ``at`` reminders after the deadline
 still come. An ``at`` reminder falls to the occurrence that is current at that instant:
 it is not repeated for occurrences after a completion later than it.
+
+The index is sharded (DESIGN §4, v1.1): its partition is the hour bucket of the moment
+*and* a shard of the task, :func:`shard_of` its id, so the writes of a popular hour
+("tomorrow 9:00" for a million users) spread over as many partitions as there are shards
+instead of landing on one, and the job reads the shards in parallel. The shard count is
+a setting; see :func:`shard_of` for why it can grow without a migration.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from taskcore.clock import sort_key
@@ -26,6 +33,7 @@ from taskcore.domain.due import parse_instant
 from taskcore.domain.task import Reminder, Task
 
 _ONE_MS = timedelta(milliseconds=1)
+_HOUR_FORMAT = "%Y-%m-%dT%H"
 DUE_SOON_KEY = "due_soon"
 OVERDUE_KEY = "overdue"
 
@@ -64,15 +72,54 @@ class Pending:
     kind: Kind
     at: datetime
 
-    def entry(self, user_id: str, task_id: str, now: datetime) -> IndexEntry:
+    def entry(self, user_id: str, task_id: str, now: datetime, shards: int) -> IndexEntry:
         """The index keys of this notification: the one place that builds them.
 
         Partition: the hour bucket of the moment (one already past goes into the current
-        hour, which the job has not finished with yet). Sort key: the moment, then the
-        task (a stable order); :func:`moment_of` reads the moment back.
+        hour, which the job has not finished with yet) in the task's shard of ``shards``
+        (:func:`due_partition`). Sort key: the moment, then the task (a stable order);
+        :func:`moment_of` reads the moment back.
         """
-        bucket = max(self.at, now).strftime("%Y-%m-%dT%H")
-        return IndexEntry(bucket, f"{sort_key(self.at)}|{user_id}|{task_id}", self.kind.value)
+        hour = hour_bucket(max(self.at, now))
+        partition = due_partition(hour, shard_of(task_id, shards))
+        return IndexEntry(partition, f"{sort_key(self.at)}|{user_id}|{task_id}", self.kind.value)
+
+
+def shard_of(task_id: str, shards: int) -> int:
+    """The shard (``0 <= shard < shards``) a task's index entry is written to: a stable
+    hash of its id (SHA-256, not Python's ``hash``, which differs between processes), so
+    the shards fill evenly whatever the ids look like, and every writer agrees.
+
+    Why the count can grow without a migration: an entry keeps the shard it was written
+    with until the task's next write files it again, and the job reads every shard below
+    the *current* count. After growing from ``n`` to ``m``, the entries written under ``n``
+    are all in shards ``< n <= m``, which the job still reads; new entries spread over
+    ``m``. A new shard holds nothing older than the moment writers began to use it, and a
+    shard the job has no progress mark for is read from an hour back (as the very first
+    run was), so the job must take the new count within the hour the writers do (one
+    deploy sets both). Shrinking is not safe as such: entries in the shards at and above
+    the new count would never be read. It needs either the job to keep reading the old
+    count until every such entry is past (the latest due moment filed there), or a pass
+    that re-files them (one ``Query`` per hour bucket and dropped shard, then one write
+    per entry through the repositories).
+    """
+    digest = hashlib.sha256(task_id.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % shards
+
+
+def due_partition(hour: str, shard: int) -> str:
+    """The index partition of hour bucket ``hour`` (:func:`hour_bucket`) in ``shard``.
+
+    Shard 0 is the bare hour, which is what the index held before it was sharded: those
+    entries are shard 0's, and a deployment from before sharding is one with a single
+    shard, which grows like any other (:func:`shard_of`).
+    """
+    return hour if shard == 0 else f"{hour}#{shard}"
+
+
+def hour_bucket(moment: datetime) -> str:
+    """The hour bucket of ``moment`` (UTC), e.g. ``2026-03-01T09``."""
+    return moment.astimezone(UTC).strftime(_HOUR_FORMAT)
 
 
 def moment_of(index_key: str) -> datetime:
@@ -205,6 +252,6 @@ def hour_buckets(start: datetime, end: datetime) -> list[str]:
     hour = start.replace(minute=0, second=0, microsecond=0)
     buckets = []
     while hour <= end:
-        buckets.append(hour.strftime("%Y-%m-%dT%H"))
+        buckets.append(hour_bucket(hour))
         hour += timedelta(hours=1)
     return buckets

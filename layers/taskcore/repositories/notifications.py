@@ -25,6 +25,10 @@ from taskcore.storage.models import NotificationModel, TaskModel
 from taskcore.storage.tables import NOTIFICATION_RETENTION
 
 JOB_PARTITION = "#job"
+# One progress mark per shard of the due-time index, ``due-date-job#0007``: four digits,
+# so that the marks of a range of shards are one key range (config.MAX_DUE_INDEX_SHARDS).
+# The single mark from before sharding (``due-date-job``) sorts before them and is not
+# read: shard 0's entries from then are read from an hour back like any new shard's.
 JOB_STATE = "due-date-job"
 
 
@@ -40,14 +44,15 @@ class NotificationRepository(NotificationStore):
     """Stores notifications and serves the due-date job (the services'
     :class:`NotificationStore`)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, due_shards: int) -> None:
         self._connection = connection
+        self._due_shards = due_shards  # how many shards the next reminders are filed over
 
-    def pending(self, bucket: str, up_to_key: str) -> Iterator[DueReminder]:
-        """Tasks in ``bucket`` whose next notification is due by ``up_to_key``."""
+    def pending(self, partition: str, up_to_key: str) -> Iterator[DueReminder]:
+        """Tasks in index ``partition`` whose next notification is due by ``up_to_key``."""
         with dynamo_unavailable_as_503():
             for item in TaskModel.by_notify_bucket.query(
-                bucket, range_key_condition=TaskModel.notify_at <= f"{up_to_key}|~"
+                partition, range_key_condition=TaskModel.notify_at <= f"{up_to_key}|~"
             ):
                 if item.due_instant and item.notify_kind and item.notify_at:
                     yield _reminder(item)
@@ -64,7 +69,7 @@ class NotificationRepository(NotificationStore):
         """
         notifications = [self._notification(reminder, m, now) for m in delivery.send]
         item = TaskModel(reminder.user_id, LIVE + reminder.task_id)
-        advance = _advance(reminder, delivery, now)
+        advance = _advance(reminder, delivery, now, self._due_shards)
         for _ in range(2):
             try:
                 with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
@@ -138,19 +143,28 @@ class NotificationRepository(NotificationStore):
             for item in NotificationModel.query(user_id, attributes_to_get=keys):
                 batch.delete(item)
 
-    def watermark(self) -> str | None:
-        """The first hour bucket the job has not finished (``None`` before its first run)."""
+    def watermarks(self, shards: range) -> dict[int, str]:
+        """The first hour bucket each of ``shards`` has not finished, for the shards the
+        job has marked: one strongly consistent ``Query`` of the range's marks."""
+        if not shards:
+            return {}
+        marks: dict[int, str] = {}
         with dynamo_unavailable_as_503():
-            try:
-                state = NotificationModel.get(JOB_PARTITION, JOB_STATE, consistent_read=True)
-            except NotificationModel.DoesNotExist:
-                return None
-        return state.watermark
+            for state in NotificationModel.query(
+                JOB_PARTITION,
+                NotificationModel.notification_id.between(
+                    _mark_key(shards[0]), _mark_key(shards[-1])
+                ),
+                consistent_read=True,
+            ):
+                if state.watermark:
+                    marks[int(state.notification_id.rpartition("#")[2])] = state.watermark
+        return marks
 
-    def set_watermark(self, bucket: str) -> None:
-        """Record that every bucket before ``bucket`` is done."""
+    def set_watermark(self, shard: int, bucket: str) -> None:
+        """Record that every hour bucket of ``shard`` before ``bucket`` is done."""
         with dynamo_unavailable_as_503():
-            NotificationModel(JOB_PARTITION, JOB_STATE, watermark=bucket).save()
+            NotificationModel(JOB_PARTITION, _mark_key(shard), watermark=bucket).save()
 
     @staticmethod
     def _notification(item: DueReminder, moment: Moment, now: datetime) -> NotificationModel:
@@ -173,6 +187,10 @@ class NotificationRepository(NotificationStore):
             unread_sort=sort,
             expires_at=now + NOTIFICATION_RETENTION,
         )
+
+
+def _mark_key(shard: int) -> str:
+    return f"{JOB_STATE}#{shard:04d}"
 
 
 def _reminder(item: TaskModel) -> DueReminder:
@@ -215,7 +233,7 @@ def _reasons(exc: TransactWriteError) -> list[str | None]:
     return [reason.code if reason is not None else None for reason in exc.cancellation_reasons]
 
 
-def _advance(item: DueReminder, delivery: Delivery, now: datetime) -> list[Action]:
+def _advance(item: DueReminder, delivery: Delivery, now: datetime, shards: int) -> list[Action]:
     """The job's bookkeeping (never a change the user sees: no version, no sequence)."""
     task = delivery.task
     # PynamoDB types a list of strings as a list of attributes.
@@ -234,7 +252,7 @@ def _advance(item: DueReminder, delivery: Delivery, now: datetime) -> list[Actio
             TaskModel.notify_kind.remove(),
         ]
     else:
-        entry = after.entry(item.user_id, item.task_id, now)
+        entry = after.entry(item.user_id, item.task_id, now, shards)
         actions += [
             TaskModel.notify_bucket.set(entry.bucket),
             TaskModel.notify_at.set(entry.key),

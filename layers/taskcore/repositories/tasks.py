@@ -56,8 +56,9 @@ assert 2 * MAX_INDEXED_STARTS + 4 <= MAX_TRANSACTION_ACTIONS
 class TaskRepository(TaskStore):
     """Tasks, tombstones and search entries (the services' :class:`TaskStore`)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, due_shards: int) -> None:
         self._connection = connection
+        self._due_shards = due_shards  # the due-time index's shards new entries go to
 
     def get(self, user_id: str, task_id: str) -> Task | None:
         """A live task, read consistently: one ``GetItem``."""
@@ -119,7 +120,7 @@ class TaskRepository(TaskStore):
         for change in batch.writes:
             seq += 1
             count += _count_delta(change)
-            _add_task_write(actions, change, user, seq, now)
+            _add_task_write(actions, change, user, seq, now, self._due_shards)
         if batch.into_list is not None:
             accepting = TaskModel.sk.exists() & TaskModel.deleting.does_not_exist()
             actions.check("into", TaskModel, user.id, LIST + batch.into_list, accepting)
@@ -146,7 +147,7 @@ class TaskRepository(TaskStore):
         )
         with dynamo_unavailable_as_503():
             for item in dated:
-                fresh = to_item(to_task(item), owner, int(item.seq), now)
+                fresh = to_item(to_task(item), owner, int(item.seq), now, self._due_shards)
                 if self._rewrite(fresh, int(item.version), with_entry=owner.lists_ready):
                     rewritten += 1
         return rewritten
@@ -262,15 +263,15 @@ class TaskRepository(TaskStore):
         return removed
 
 
-def to_item(task: Task, owner: User, seq: int, now: datetime) -> TaskModel:
+def to_item(task: Task, owner: User, seq: int, now: datetime, due_shards: int) -> TaskModel:
     """The stored form of a live task, with its index keys for its time zone (the
     owner's for a task from before v1.1) and its next pending notification (the owner's
-    lead time is the default due_soon's)."""
+    lead time is the default due_soon's), filed in its shard of ``due_shards``."""
     timezone = task.zone(owner.timezone)
     keys = task.index_keys(timezone)
     deadline = task.due.deadline(timezone) if task.due else None
     pending = next_reminder(task, deadline, owner.reminder_lead_minutes)
-    entry = pending.entry(task.user_id, task.id, now) if pending else None
+    entry = pending.entry(task.user_id, task.id, now, due_shards) if pending else None
     recurrence = task.recurrence
     return TaskModel(
         task.user_id,
@@ -376,7 +377,7 @@ def _entry_of(item: TaskModel) -> Task | TaskList | Tombstone:
 
 
 def _add_task_write(
-    actions: Actions, change: TaskWrite, owner: User, seq: int, now: datetime
+    actions: Actions, change: TaskWrite, owner: User, seq: int, now: datetime, due_shards: int
 ) -> None:
     """The actions of one task change (the task's own condition is tagged ``task``)."""
     task = change.task
@@ -394,7 +395,7 @@ def _add_task_write(
         actions.put(None, _tombstone(task, seq, now))
         actions.delete(None, ListEntryModel(old_list or task.list_id, LIVE + task.id))
         return
-    item = to_item(task, owner, seq, now)
+    item = to_item(task, owner, seq, now, due_shards)
     if previous is not None and change.expected_version is not None and _moved_only(previous, task):
         actions.update("task", live, _placement_actions(item, previous, task), expected)
     else:

@@ -263,8 +263,10 @@ class SessionStore(Protocol):
 class NotificationStore(Protocol):
     """Notifications, and the due-date job's view of the tasks waiting for one."""
 
-    def pending(self, bucket: str, up_to_key: str) -> Iterator[DueReminder]:
-        """Tasks in hour ``bucket`` whose next notification is due by ``up_to_key``."""
+    def pending(self, partition: str, up_to_key: str) -> Iterator[DueReminder]:
+        """Tasks in index ``partition`` (an hour bucket in a shard,
+        :func:`taskcore.domain.reminders.due_partition`) whose next notification is due
+        by ``up_to_key``: one ``Query``."""
         ...
 
     def record(self, reminder: DueReminder, delivery: Delivery, now: datetime) -> bool:
@@ -287,12 +289,13 @@ class NotificationStore(Protocol):
         """Remove all of a user's notifications."""
         ...
 
-    def watermark(self) -> str | None:
-        """The first hour bucket the job has not finished."""
+    def watermarks(self, shards: range) -> dict[int, str]:
+        """The first hour bucket the job has not finished, for each of ``shards`` that
+        has a mark (one read for the range)."""
         ...
 
-    def set_watermark(self, bucket: str) -> None:
-        """Record that every bucket before ``bucket`` is done."""
+    def set_watermark(self, shard: int, bucket: str) -> None:
+        """Record that every hour bucket of ``shard`` before ``bucket`` is done."""
         ...
 
 

@@ -1,17 +1,24 @@
 """Counting DynamoDB requests and items read, through botocore's event hooks.
 
 Tests assert the per-operation budgets of DESIGN.md section 4 with this counter, and the
-benchmarks print the same figures.
+benchmarks print the same figures. Measurements can also have it charge every request's
+capacity units to the partitions they land on (:meth:`DynamoCallCounter.measure_units`,
+:mod:`taskcore.storage.metering`): bench/scale prices the operations and models the
+hottest partition keys with it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
+
+from taskcore.storage.metering import ImageReader, UnitMeter
+from taskcore.storage.units import Charge, TableShape
 
 
 @dataclass
@@ -24,6 +31,22 @@ class DynamoCallCounter:
     items_read: int = 0
     items_written: int = 0
     _emitters: list[Any] = field(default_factory=list)
+    _meter: UnitMeter | None = None
+
+    def measure_units(self, shapes: Mapping[str, TableShape], images: ImageReader) -> None:
+        """Also charge each request's capacity units (see :attr:`charges`); ``images``
+        reads an item's current image without being counted (a client of its own)."""
+        self._meter = UnitMeter(shapes, images)
+
+    @property
+    def charges(self) -> list[Charge]:
+        """The units charged since the last :meth:`reset`, item by item (empty unless
+        :meth:`measure_units` was called)."""
+        return self._meter.charges if self._meter is not None else []
+
+    def units(self, kind: str) -> float:
+        """All ``"read"`` or ``"write"`` units charged since the last :meth:`reset`."""
+        return sum(c.units for c in self.charges if c.kind == kind)
 
     def attach(self, models: tuple[type[Model], ...], connection: Connection) -> None:
         """Start counting the requests of these models and of this connection."""
@@ -60,6 +83,8 @@ class DynamoCallCounter:
         self.by_table.clear()
         self.items_read = 0
         self.items_written = 0
+        if self._meter is not None:
+            self._meter.charges = []
 
     @property
     def total(self) -> int:
@@ -74,14 +99,23 @@ class DynamoCallCounter:
                 counts[operation] += n
         return counts
 
-    def _on_request(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+    def _on_request(
+        self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
         self.calls[model.name] += 1
         self.items_written += _items_written(model.name, params)
         for table in _tables(params):
             self.by_table[(model.name, table)] += 1
+        if self._meter is not None:
+            self._meter.before(model.name, params, context)
 
-    def _on_call(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+    def _on_call(
+        self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **kwargs: Any
+    ) -> None:
         self.items_read += _items_read(model.name, parsed)
+        if self._meter is not None:
+            status = kwargs["http_response"].status_code
+            self._meter.after(int(status), parsed, context)
 
 
 def _tables(params: dict[str, Any]) -> set[str]:

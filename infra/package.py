@@ -19,6 +19,7 @@ deployment package carries anything besides the handlers. Deploy it as infra/REA
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -63,6 +64,17 @@ TEMPLATE_ENVIRONMENT = frozenset(
 QUEUES = {"due-date-work": "DueDateWorkQueue"}
 _CHALICE_QUEUE_ARN = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:%s"
 DEPLOYMENT_PACKAGE_TOP_LEVEL = frozenset({"app.py", "chalice", "chalicelib"})
+# Every function runs in the template's VPC (Redis is only reachable there) except those
+# that need nothing in it. The outbox sender talks to DynamoDB and SES only, and SES's
+# sending API has no VPC endpoint: inside the VPC, which has no route to the internet, it
+# could never send. Outside, it reaches both public endpoints with the same role (and no
+# Redis, which it does not use). Keyed by the handler's function name.
+VPC_CONFIG: dict[str, Any] = {
+    "SubnetIds": [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}],
+    "SecurityGroupIds": [{"Fn::GetAtt": ["LambdaSecurityGroup", "GroupId"]}],
+}
+OUTSIDE_VPC = frozenset({"outbox_sender"})
+WITHOUT_REDIS = {"REDIS_URL": "", "REDIS_AUTH_SECRET": ""}
 
 
 class PackagingError(Exception):
@@ -163,6 +175,7 @@ def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, 
         if properties.get("Runtime") != RUNTIME:
             raise PackagingError(f"{name} runs {properties.get('Runtime')}, the layer {RUNTIME}")
         properties["Role"] = {"Fn::GetAtt": [ROLE, "Arn"]}
+        _place_in_network(properties)
         _point_at_template_queues(name, properties)
     parameters = template["Parameters"]
     for parameter, variable in PINNED_PARAMETERS.items():
@@ -174,6 +187,17 @@ def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, 
         raise PackagingError(f"chalice package made no {REST_API} (AWS::Serverless::Api)")
     responses = gateway_responses.gateway_responses(env.get("CORS_ALLOWED_ORIGINS", ""))
     api["Properties"]["DefinitionBody"][gateway_responses.EXTENSION] = responses
+
+
+def _place_in_network(properties: dict[str, Any]) -> None:
+    """Put a function in the VPC (:data:`VPC_CONFIG`), unless it is one of
+    :data:`OUTSIDE_VPC`: then its Redis settings (from ``Globals``) are blanked, so it
+    never waits on an address it cannot reach."""
+    if str(properties.get("Handler", "")).rsplit(".", 1)[-1] in OUTSIDE_VPC:
+        variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
+        variables.update(WITHOUT_REDIS)
+        return
+    properties["VpcConfig"] = copy.deepcopy(VPC_CONFIG)
 
 
 def _point_at_template_queues(function: str, properties: dict[str, Any]) -> None:

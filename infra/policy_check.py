@@ -177,6 +177,8 @@ def _check_ses(
         yield f"only {sorted(SES_ACTIONS)} as the MailSenderIdentity identity"
     if condition != SES_CONDITION:
         yield "SES sending must be limited to the MailSenderAddress From address"
+
+
 def _check_secretsmanager(
     actions: set[str], resources: list[Any], condition: Any, tables: list[str]
 ) -> Iterator[str]:

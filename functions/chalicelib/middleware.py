@@ -34,7 +34,7 @@ def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> R
     user_token = user_id_var.set(None)
     code_token = error_code_var.set(None)
     telemetry = observability.current()
-    before = app_deps.usage()
+    before = app_deps.usage() if telemetry.measuring else None
     try:
         with telemetry.correlated(rid):
             response = _as_problem(get_response(event), rid)
@@ -49,7 +49,7 @@ def request_middleware(event: Any, get_response: Callable[[Any], Response]) -> R
                 status=response.status_code,
                 code=_error_code(response.status_code),
                 before=before,
-                after=app_deps.usage(),
+                after=app_deps.usage() if telemetry.measuring else None,
             )
         return response
     finally:

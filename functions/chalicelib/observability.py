@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +111,22 @@ class Observability:
 
         return powertools.lambda_middlewares(self.logger, self.tracer)
 
+    @property
+    def measuring(self) -> bool:
+        """Whether requests are measured (metrics on): only then are the store counters
+        read around each one."""
+        return self.metrics is not None
+
+    def correlated(self, correlation_id: str) -> AbstractContextManager[None]:
+        """Every log line and the trace of the block carry ``correlation_id``. With logs
+        and traces off (off AWS) there is nothing to enter: the per-request path of
+        ``/v1/health`` stays as short as it can (DESIGN §6)."""
+        if self.logger is None and self.tracer is None:
+            return _NOTHING
+        return self._correlated(correlation_id)
+
     @contextmanager
-    def correlated(self, correlation_id: str) -> Iterator[None]:
-        """Every log line and the trace of the block carry ``correlation_id``."""
+    def _correlated(self, correlation_id: str) -> Iterator[None]:
         if self.logger is not None:
             self.logger.set_correlation_id(correlation_id)
         if self.tracer is not None:
@@ -177,6 +190,9 @@ class Observability:
                         "JobDynamoDBCalls": calls},
                 seconds={"JobLagSeconds": lag_seconds},
             )  # fmt: skip
+
+
+_NOTHING: AbstractContextManager[None] = nullcontext()
 
 
 @contextmanager

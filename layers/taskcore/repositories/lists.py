@@ -15,7 +15,7 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactGet, TransactWrite
+from pynamodb.transactions import TransactWrite
 
 from taskcore.clock import format_instant
 from taskcore.domain.changes import TOMBSTONE_RETENTION
@@ -23,7 +23,7 @@ from taskcore.domain.lists import TaskList
 from taskcore.domain.user import User
 from taskcore.repositories.list_items import LIST, list_item, to_list
 from taskcore.repositories.transactions import Actions
-from taskcore.repositories.users import at_change_seq, user_from_item, user_key
+from taskcore.repositories.users import at_change_seq, read_with_account, user_key
 from taskcore.services.ports import ListStore, ListWrite, WriteOutcome
 from taskcore.storage.errors import dynamo_unavailable_as_503
 from taskcore.storage.models import TaskModel, UserModel
@@ -58,18 +58,8 @@ class ListRepository(ListStore):
 
     def load_for_write(self, user_id: str, list_id: str) -> tuple[User | None, TaskList | None]:
         """The account and the list in one consistent read (``TransactGetItems``)."""
-        with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
-            user_f = tx.get(UserModel, user_key(user_id))
-            list_f = tx.get(TaskModel, user_id, LIST + list_id)
-        try:
-            user = user_from_item(user_f.get())
-        except UserModel.DoesNotExist:
-            user = None
-        try:
-            task_list = to_list(list_f.get())
-        except TaskModel.DoesNotExist:
-            task_list = None
-        return user, task_list
+        user, item = read_with_account(self._connection, user_id, LIST + list_id)
+        return user, to_list(item) if item is not None else None
 
     def write(
         self, user: User, writes: Sequence[ListWrite], now: datetime, *, ready: bool = False

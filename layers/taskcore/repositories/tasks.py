@@ -38,7 +38,12 @@ from taskcore.domain.task import Priority, Reminder, Task
 from taskcore.domain.user import User
 from taskcore.repositories.list_items import LIST, to_list
 from taskcore.repositories.transactions import MAX_TRANSACTION_ACTIONS, Actions
-from taskcore.repositories.users import at_change_seq, user_from_item, user_key
+from taskcore.repositories.users import (
+    at_change_seq,
+    read_with_account,
+    user_from_item,
+    user_key,
+)
 from taskcore.services.ports import PageKey, TaskBatch, TaskStore, TaskWrite, WriteOutcome
 from taskcore.storage.errors import dynamo_unavailable_as_503, is_condition_failed
 from taskcore.storage.models import ListEntryModel, SearchEntryModel, TaskModel, UserModel
@@ -71,18 +76,8 @@ class TaskRepository(TaskStore):
 
     def load_for_write(self, user_id: str, task_id: str) -> tuple[User | None, Task | None]:
         """The account and the task in one consistent read (``TransactGetItems``)."""
-        with dynamo_unavailable_as_503(), TransactGet(connection=self._connection) as tx:
-            user_f = tx.get(UserModel, user_key(user_id))
-            task_f = tx.get(TaskModel, user_id, LIVE + task_id)
-        try:
-            user = user_from_item(user_f.get())
-        except UserModel.DoesNotExist:
-            user = None
-        try:
-            task = to_task(task_f.get())
-        except TaskModel.DoesNotExist:
-            task = None
-        return user, task
+        user, item = read_with_account(self._connection, user_id, LIVE + task_id)
+        return user, to_task(item) if item is not None else None
 
     def write(self, user: User, change: TaskWrite, now: datetime) -> WriteOutcome:
         """Commit one change together with the next change sequence number, and the

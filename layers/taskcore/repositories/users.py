@@ -7,7 +7,7 @@ from dataclasses import replace
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from taskcore.domain.lists import TaskList
 from taskcore.domain.user import User
@@ -100,6 +100,26 @@ class UserRepository(UserStore):
         with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
             tx.delete(UserModel(user_key(user.id)))
             tx.delete(UserModel(email_key(user.email)))
+
+
+def read_with_account(
+    connection: Connection, user_id: str, sk: str
+) -> tuple[User | None, TaskModel | None]:
+    """The account and one item of its partition of the tasks table (a task, a list), in
+    one consistent read (``TransactGetItems``): what every conditional write starts from,
+    since the write is conditioned on the account's change number read here."""
+    with dynamo_unavailable_as_503(), TransactGet(connection=connection) as tx:
+        user_future = tx.get(UserModel, user_key(user_id))
+        item_future = tx.get(TaskModel, user_id, sk)
+    try:
+        user: User | None = user_from_item(user_future.get())
+    except UserModel.DoesNotExist:
+        user = None
+    try:
+        item: TaskModel | None = item_future.get()
+    except TaskModel.DoesNotExist:
+        item = None
+    return user, item
 
 
 def at_change_seq(seq: int) -> Condition:

@@ -1,13 +1,14 @@
 # The two commands of the README: `make up` runs the stack, `make test` runs every test.
 # Each sets itself up on a fresh machine: virtualenv, Python dependencies, nginx and
-# redis-server (installed with apt-get when missing; the launcher itself installs nothing).
+# redis-server, and for the tests Chromium (installed with apt-get when missing; the
+# launcher itself installs nothing).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: up up-fresh test lint unit integration e2e bench bench-scale package system-packages venv clean
+.PHONY: up up-fresh test lint unit integration e2e bench bench-scale package system-packages browser venv clean
 
 # Keeps its data (.run/dynamodb.json) and signing key (.run/jwt-secret) across restarts.
 up: venv system-packages
@@ -17,7 +18,7 @@ up: venv system-packages
 up-fresh: venv system-packages
 	$(BIN)/python -m local.stack --fresh
 
-test: venv system-packages lint
+test: venv system-packages browser lint
 	$(BIN)/pytest
 
 lint: venv
@@ -32,7 +33,7 @@ unit: venv
 integration: venv
 	$(BIN)/pytest tests/integration
 
-e2e: venv system-packages
+e2e: venv system-packages browser
 	$(BIN)/pytest tests/e2e
 
 venv: $(STAMP)
@@ -48,17 +49,23 @@ $(STAMP): pyproject.toml
 # chromium and its driver render the documentation page in tests/e2e/test_docs_page.py.
 # Checked on every run (a few `command -v`), so a package removed since is installed again.
 system-packages:
-	@missing=""; browser=""; \
+	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Debian's Chromium and its driver, for the docs page's test in a real browser (only the
+# tests need them; where none can be installed that one test is skipped, saying why).
+browser:
+	@browser=""; \
 	command -v chromium >/dev/null 2>&1 || browser="$$browser chromium"; \
 	command -v chromedriver >/dev/null 2>&1 || browser="$$browser chromium-driver"; \
-	if [ -n "$$missing$$browser" ]; then \
-		echo "installing:$$missing$$browser"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi; \
 	if [ -n "$$browser" ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$browser >/dev/null \
+		echo "installing:$$browser"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$browser >/dev/null; } \
 		|| echo "no chromium here: tests/e2e/test_docs_page.py will be skipped"; \
 	fi
 

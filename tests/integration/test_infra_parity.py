@@ -96,7 +96,10 @@ def test_template_tables_are_the_model_tables(dynamodb: Any) -> None:
     create_from_template(dynamodb, from_template)
     create_tables(Settings(TABLE_PREFIX=from_models, AWS_DEFAULT_REGION=REGION))
 
-    names = dynamodb.list_tables()["TableNames"]
+    # Paged: other tests in this worker may have left tables in moto's backend, and a
+    # page holds at most 100 names.
+    pages = dynamodb.get_paginator("list_tables").paginate()
+    names = [name for page in pages for name in page["TableNames"]]
     bases = set(LOGICAL_NAMES.values())
     assert {n.removeprefix(from_template) for n in names if n.startswith(from_template)} == bases
     assert {n.removeprefix(from_models) for n in names if n.startswith(from_models)} == bases

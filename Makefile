@@ -18,8 +18,12 @@ up: venv system-packages
 up-fresh: venv system-packages
 	$(BIN)/python -m local.stack --fresh
 
+# Unit and integration tests on two processes (each module's tests stay on one, so its
+# moto tables are made once); the end-to-end tests one at a time, since each starts whole
+# stacks of processes and kills some of them on purpose.
 test: venv system-packages browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadscope tests/unit tests/integration
+	$(BIN)/pytest tests/e2e
 
 lint: venv
 	$(BIN)/ruff check layers functions tests local bench infra
@@ -28,10 +32,10 @@ lint: venv
 	PYTHONPATH=layers:functions $(BIN)/lint-imports
 
 unit: venv
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest -n 2 tests/unit
 
 integration: venv
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest -n 2 --dist loadscope tests/integration
 
 e2e: venv system-packages browser
 	$(BIN)/pytest tests/e2e

@@ -64,6 +64,7 @@ from taskcore.services.ports import (
     OutboxMessage,
     PageKey,
     RefreshState,
+    SessionMemory,
     SessionsEnd,
     SessionStore,
     SpendOutcome,
@@ -1088,16 +1089,18 @@ class FakeCache(Cache):
         if self.online:
             self._entries[(user_id, name)] = (generation, text, self._until(CACHE_ENTRY_TTL))
 
-    def session_live(self, user_id: str, family_id: str) -> bool:
-        if not self.online or family_id not in self._sessions:
-            return False
+    def session_live(self, user_id: str, family_id: str) -> SessionMemory:
+        if not self.online:
+            return SessionMemory(live=False, generation=None)
+        current = self._session_generation(user_id)
+        if family_id not in self._sessions:
+            return SessionMemory(live=False, generation=current)
         generation, until = self._sessions[family_id]
         # A mark made before the user's sessions were all forgotten no longer counts.
-        return generation == self._session_generation(user_id) and not self._gone(until)
+        return SessionMemory(generation == current and not self._gone(until), current)
 
-    def remember_session_live(self, user_id: str, family_id: str) -> None:
+    def remember_session_live(self, user_id: str, family_id: str, generation: str) -> None:
         if self.online:
-            generation = self._session_generation(user_id)
             self._sessions[family_id] = (generation, self._until(SESSION_MEMORY_TTL))
 
     def forget_session(self, family_id: str) -> None:
@@ -1286,6 +1289,7 @@ class FakeCredentials(CredentialStore):
         if not self._users.put_both(before, after):
             return False
         self._sessions.end_all(after.id, end.at, end.keep_family)
+        self._tokens.pop((TokenPurpose.PASSWORD_RESET, after.id), None)
         return True
 
     # Test helper (not part of the port).

@@ -239,3 +239,88 @@ def test_a_password_change_returns_a_session_and_ends_every_other(deps) -> None:
     assert _login(deps, "lee@example.com", NEW_PASSWORD)
     with pytest.raises(Unauthorized):
         _login(deps, "lee@example.com", PASSWORD)
+
+
+# ---------------------------------------------------------------- races and leftovers
+
+
+def test_a_login_checking_the_old_password_during_a_reset_is_ended_by_it(deps, clock) -> None:
+    """The intruder's login reads the old hash; the owner's reset lands during the bcrypt
+    work: the session the login then starts is ended too."""
+    register(deps, email="mia@example.com")
+    _delivered(deps)
+    _reset(deps, "mia@example.com")
+    token = _only_token(deps, "mia@example.com", "Reset")
+    verify = deps.hasher.verify
+    owner: dict = {}
+
+    def verify_while_the_owner_resets(password, stored):
+        clock.advance(seconds=1)
+        owner.update(_confirm(deps, token))
+        clock.advance(seconds=1)
+        return verify(password, stored)
+
+    deps.hasher.verify = verify_while_the_owner_resets
+    intruder = _login(deps, "mia@example.com", PASSWORD)
+    deps.hasher.verify = verify
+    with pytest.raises(Unauthorized):
+        _claims(deps, intruder)
+    with pytest.raises(Unauthorized):
+        accounts.refresh(deps, {"refresh_token": intruder["refresh_token"]})
+    assert _claims(deps, owner).user_id == owner["user"]["id"]
+
+
+def test_a_change_racing_a_reset_never_undoes_it(deps, clock) -> None:
+    """The intruder's change passed the old password; the owner's reset lands while the
+    new one is hashed: the change is refused and the owner's password and session stand."""
+    intruder = register(deps, email="ned@example.com")
+    _delivered(deps)
+    _reset(deps, "ned@example.com")
+    token = _only_token(deps, "ned@example.com", "Reset")
+    claims = _claims(deps, intruder)
+    hash_password = deps.hasher.hash
+    owner: dict = {}
+
+    def hash_while_the_owner_resets(password):
+        deps.hasher.hash = hash_password  # the owner's reset hashes normally
+        clock.advance(seconds=1)
+        owner.update(_confirm(deps, token))
+        return hash_password(password)
+
+    deps.hasher.hash = hash_while_the_owner_resets
+    body = {"current_password": PASSWORD, "new_password": "the intruder's choice"}
+    with pytest.raises(Unauthorized) as refused:
+        credentials.change_password(deps, claims, body)
+    assert refused.value.code == "invalid_credentials"
+    assert _login(deps, "ned@example.com", NEW_PASSWORD)
+    assert _claims(deps, owner).user_id == owner["user"]["id"]
+
+
+def test_a_password_change_kills_a_reset_code_mailed_before_it(deps) -> None:
+    session = register(deps, email="ora@example.com")
+    _delivered(deps)
+    _reset(deps, "ora@example.com")
+    token = _only_token(deps, "ora@example.com", "Reset")
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    credentials.change_password(deps, _claims(deps, session), body)
+    _invalid(lambda: _confirm(deps, token, "the intruder's choice"))
+    assert _login(deps, "ora@example.com", NEW_PASSWORD)
+
+
+def test_a_session_ended_between_its_check_and_its_memo_is_not_remembered_live(deps) -> None:
+    """The store says the session is live; all sessions end before the cache is told so:
+    the memo made afterwards must not let the ended session's token in."""
+    first = register(deps, email="pam@example.com")
+    check = deps.sessions.is_family_revoked
+
+    def check_then_end_all(user_id, family_id, now):
+        revoked = check(user_id, family_id, now)
+        deps.sessions.end_all(user_id, now)
+        deps.cache.forget_sessions(user_id)
+        return revoked
+
+    deps.sessions.is_family_revoked = check_then_end_all
+    _claims(deps, first)  # accepted: it was live when checked
+    deps.sessions.is_family_revoked = check
+    with pytest.raises(Unauthorized):
+        _claims(deps, first)

@@ -154,10 +154,10 @@ def test_the_cache_expires_entries_and_remembered_sessions(clock) -> None:
     cache = fakes.FakeCache(clock)
     generation, _ = cache.lookup("u", "x")
     cache.store("u", generation, "x", {"v": 1})
-    cache.remember_session_live("u", "fam")
-    assert cache.lookup("u", "x") == ("0", {"v": 1}) and cache.session_live("u", "fam")
+    cache.remember_session_live("u", "fam", cache.session_live("u", "fam").generation or "")
+    assert cache.lookup("u", "x") == ("0", {"v": 1}) and cache.session_live("u", "fam").live
     clock.advance(seconds=30)
-    assert not cache.session_live("u", "fam") and cache.lookup("u", "x")[1] == {"v": 1}
+    assert not cache.session_live("u", "fam").live and cache.lookup("u", "x")[1] == {"v": 1}
     clock.advance(seconds=30)
     assert cache.lookup("u", "x") == ("0", None)
     cache.online = False
@@ -167,13 +167,17 @@ def test_the_cache_expires_entries_and_remembered_sessions(clock) -> None:
 def test_forgetting_a_users_sessions_unmarks_every_family_at_once(clock) -> None:
     cache = fakes.FakeCache(clock)
     for family in ("a", "b"):
-        cache.remember_session_live("u", family)
-    cache.remember_session_live("v", "c")
+        cache.remember_session_live("u", family, "0")
+    cache.remember_session_live("v", "c", "0")
     cache.forget_sessions("u")
-    assert not cache.session_live("u", "a") and not cache.session_live("u", "b")
-    assert cache.session_live("v", "c")
-    cache.remember_session_live("u", "a")  # a mark made afterwards counts again
-    assert cache.session_live("u", "a")
+    assert not cache.session_live("u", "a").live and not cache.session_live("u", "b").live
+    assert cache.session_live("v", "c").live
+    # A mark made afterwards counts again, as of the generation read then.
+    cache.remember_session_live("u", "a", cache.session_live("u", "a").generation or "")
+    assert cache.session_live("u", "a").live
+    # A mark as of the generation before the end of all sessions never counts.
+    cache.remember_session_live("u", "b", "0")
+    assert not cache.session_live("u", "b").live
 
 
 def test_ending_all_sessions_spares_the_kept_family_and_later_logins(clock) -> None:

@@ -31,6 +31,7 @@ import time
 from typing import Any
 
 from taskcore.cache.client import Cache
+from taskcore.services.ports import SessionMemory
 
 ENTRY_TTL_SECONDS = 60
 GENERATION_TTL_SECONDS = 24 * 3600  # far longer than any entry: an expired counter
@@ -159,25 +160,27 @@ class UserCache:
                     return
 
     # A family's "live" mark holds the user's session generation when it was made, so
-    # that ending all of a user's sessions (one INCR) unmarks every family at once.
-    def session_live(self, user_id: str, family_id: str) -> bool:
-        """True when a recent check found the user's refresh family live."""
+    # that ending all of a user's sessions (one INCR) unmarks every family at once. The
+    # generation stored is the one read *before* the store was checked: an end of all
+    # sessions that lands between that check and the mark bumps the generation past it,
+    # so the mark of a session ended meanwhile never counts.
+    def session_live(self, user_id: str, family_id: str) -> SessionMemory:
+        """Whether a recent check found the user's refresh family live, and the user's
+        session generation read with it (one round trip)."""
         values = self.cache.get_many(f"sgen:{user_id}", f"fam:{family_id}")
         if values is None:
-            return False
-        live = values[1] is not None and values[1].decode() == _counter(values[0])
+            return SessionMemory(live=False, generation=None)
+        generation = _counter(values[0])
+        live = values[1] is not None and values[1].decode() == generation
         if live:
             self.cache.hits += 1
         else:
             self.cache.misses += 1
-        return live
+        return SessionMemory(live=live, generation=generation)
 
-    def remember_session_live(self, user_id: str, family_id: str) -> None:
-        """Remember for a few seconds that the family is live."""
-        values = self.cache.get_many(f"sgen:{user_id}")
-        if values is None:
-            return
-        self.cache.set(f"fam:{family_id}", _counter(values[0]), SESSION_TTL_SECONDS)
+    def remember_session_live(self, user_id: str, family_id: str, generation: str) -> None:
+        """Remember for a few seconds that the family is live, as of ``generation``."""
+        self.cache.set(f"fam:{family_id}", generation, SESSION_TTL_SECONDS)
 
     def forget_sessions(self, user_id: str) -> None:
         """Drop the memory of every family of the user at once."""

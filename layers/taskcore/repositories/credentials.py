@@ -120,10 +120,12 @@ class CredentialRepository(CredentialStore):
         return SpendOutcome.COMMITTED
 
     def change_password(self, before: User, after: User, end: SessionsEnd) -> bool:
-        """Write the account and the sessions' end: one transaction."""
+        """Write the account and the sessions' end, and drop any outstanding reset code
+        (mailed before the change, it must not undo it): one transaction."""
         try:
             with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
                 self._write_account(tx, before, after, end)
+                tx.delete(AuthModel(email_token_key(TokenPurpose.PASSWORD_RESET, after.id)))
         except TransactWriteError as exc:
             if condition_failed(exc):
                 return False

@@ -73,6 +73,10 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     limits.check_login_client(deps, client)  # before any work on the body
     request = validate(LoginRequest, body)
     limits.check_login_account(deps, request.email, client)
+    # The session counts as started when the password was read, not after the bcrypt
+    # work: a reset or change that ends all sessions while this login checks the old
+    # password then ends this one too.
+    read_at = deps.clock()
     user = deps.users.get_by_email(request.email)
     if not deps.hasher.verify(request.password, user.password_hash if user else None):
         raise Unauthorized("Wrong e-mail or password", code="invalid_credentials")
@@ -80,7 +84,7 @@ def login(deps: Deps, body: Any, client: str | None = None) -> dict[str, Any]:
     limits.login_succeeded(deps, request.email, client)
     if deps.hasher.needs_rehash(user.password_hash):
         user = _rehashed(deps, user, request.password)
-    return start_session(deps, user)
+    return start_session(deps, user, started_at=read_at)
 
 
 def _rehashed(deps: Deps, user: User, password: str) -> User:
@@ -174,11 +178,13 @@ def authenticate(deps: Deps, authorization: str | None) -> AccessClaims:
         raise Unauthorized("Use the Bearer authentication scheme", code="unauthenticated")
     claims = deps.tokens.verify(token.strip(), deps.clock())
     cache = deps.cache
-    if cache.session_live(claims.user_id, claims.family_id):
+    memory = cache.session_live(claims.user_id, claims.family_id)
+    if memory.live:
         return claims
     if deps.sessions.is_family_revoked(claims.user_id, claims.family_id, deps.clock()):
         raise Unauthorized("The session has been revoked", code="token_invalid")
-    cache.remember_session_live(claims.user_id, claims.family_id)
+    if memory.generation is not None:
+        cache.remember_session_live(claims.user_id, claims.family_id, memory.generation)
     return claims
 
 
@@ -246,13 +252,21 @@ def new_family_id() -> str:
     return secrets.token_urlsafe(12)
 
 
-def start_session(deps: Deps, user: User, family_id: str | None = None) -> dict[str, Any]:
+def start_session(
+    deps: Deps,
+    user: User,
+    family_id: str | None = None,
+    *,
+    started_at: datetime | None = None,
+) -> dict[str, Any]:
     """Start a session (a refresh family, ``family_id`` when chosen beforehand) and
-    reply with its tokens."""
+    reply with its tokens. ``started_at``: when the credentials it rests on were read
+    (now by default); an end of all sessions at or after it ends this one."""
     family_id = family_id or new_family_id()
     token = new_refresh_token(user.id, family_id)
     ttl = timedelta(seconds=deps.settings.refresh_token_ttl_seconds)
-    deps.sessions.start_family(user.id, family_id, token_digest(token), deps.clock(), ttl)
+    started = started_at or deps.clock()
+    deps.sessions.start_family(user.id, family_id, token_digest(token), started, ttl)
     return _session_reply(deps, user, family_id, token)
 
 

@@ -42,6 +42,7 @@ def change_password(
     if not deps.hasher.verify(request.current_password, user.password_hash):
         raise Unauthorized("The current password is wrong", code="invalid_credentials")
     limits.login_succeeded(deps, user.email, client)
+    verified_hash = user.password_hash
     new_hash = deps.hasher.hash(request.new_password)
     family_id = accounts.new_family_id()
     for _ in range(_RETRIES):
@@ -49,7 +50,13 @@ def change_password(
         after = replace(user, password_hash=new_hash, updated_at=format_instant(now))
         if deps.credentials.change_password(user, after, SessionsEnd(now, family_id)):
             return _signed_in_again(deps, after, family_id)
-        user = deps.users.require(claims.user_id)  # a task write moved the account on
+        user = deps.users.require(claims.user_id)
+        # A task write moves the account on harmlessly; a reset (or another change) that
+        # landed meanwhile replaced the password checked above, and must not be undone.
+        if user.password_hash != verified_hash:
+            raise Unauthorized(
+                "The password was changed meanwhile; sign in again", code="invalid_credentials"
+            )
     raise DependencyUnavailable("The account is being changed concurrently; retry")
 
 

@@ -338,6 +338,15 @@ class IdempotencyStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SessionMemory:
+    """What the cache remembers of a refresh family: whether a recent check found it
+    live, and the user's session generation as read (``None`` when Redis is away)."""
+
+    live: bool
+    generation: str | None
+
+
 class Cache(Protocol):
     """Optional per-user read cache (Redis). Every method copes with Redis being away:
     lookups miss and writes are skipped, so callers never branch on availability."""
@@ -371,12 +380,14 @@ class Cache(Protocol):
         """Cache text read at ``generation``."""
         ...
 
-    def session_live(self, user_id: str, family_id: str) -> bool:
-        """True when a recent check found the user's refresh family live."""
+    def session_live(self, user_id: str, family_id: str) -> SessionMemory:
+        """Whether a recent check found the user's refresh family live, and the user's
+        session generation as read with it."""
         ...
 
-    def remember_session_live(self, user_id: str, family_id: str) -> None:
-        """Remember for a few seconds that the family is live."""
+    def remember_session_live(self, user_id: str, family_id: str, generation: str) -> None:
+        """Remember for a few seconds that the family is live, as of ``generation`` (the
+        one :meth:`session_live` read before the store was checked)."""
         ...
 
     def forget_session(self, family_id: str) -> None:
@@ -498,8 +509,9 @@ class CredentialStore(Protocol):
         ...
 
     def change_password(self, before: User, after: User, end: SessionsEnd) -> bool:
-        """Write the account change and end the sessions in one transaction; ``False``
-        when the account moved on since ``before`` was read."""
+        """Write the account change, end the sessions and drop any outstanding password
+        reset code, in one transaction; ``False`` when the account moved on since
+        ``before`` was read."""
         ...
 
 

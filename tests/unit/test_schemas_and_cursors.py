@@ -27,6 +27,31 @@ def test_register_normalises_email_and_checks_password_length() -> None:
     assert set(_fields(caught.value)) == {"email", "password", "timezone"}
 
 
+@pytest.mark.parametrize(
+    "email",
+    [
+        "mallory<victim@example.com>",  # a display name: mail would go to the victim
+        "x,victim@example.com",  # a list of two
+        "Victim <victim@example.com>",
+        '"quoted"@example.com',
+        "a;b@example.com",
+        "group:victim@example.com",
+    ],
+)
+def test_an_address_is_one_plain_mailbox(email: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate(RegisterRequest, {"email": email, "password": "12345678"})
+    assert set(_fields(caught.value)) == {"email"}
+
+
+def test_a_name_is_one_line() -> None:
+    body = {"email": "ann@example.com", "password": "12345678", "name": "Ann\nClick here"}
+    with pytest.raises(ValidationFailed) as caught:
+        validate(RegisterRequest, body)
+    assert _fields(caught.value) == {"name": "must be one line, without control characters"}
+    assert validate(RegisterRequest, {**body, "name": "Ann Lee"}).name == "Ann Lee"
+
+
 def test_read_only_and_unknown_fields_are_refused() -> None:
     with pytest.raises(ValidationFailed) as caught:
         validate(TaskCreate, {"title": "t", "id": "x", "version": 9, "owner": "someone"})

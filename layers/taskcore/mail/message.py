@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
@@ -13,7 +14,9 @@ def mime_message(letter: Letter, sender_address: str, sender_name: str) -> Email
     message = EmailMessage()
     message["Subject"] = letter.subject
     message["From"] = formataddr((sender_name, sender_address))
-    message["To"] = letter.recipient
+    # An address object, not text: a recipient is one mailbox, never a header to parse.
+    mailbox, _, host = letter.recipient.rpartition("@")
+    message["To"] = Address(username=mailbox, domain=host)
     message["Date"] = formatdate(usegmt=True)
     domain = sender_address.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)

@@ -1,7 +1,7 @@
 """Delivery through Amazon SES (API v2 ``SendEmail``, raw MIME content).
 
-The function role may send only as the configured identity and From address
-(``infra/resources.yaml``, ``MailSenderPolicy``).
+Only the outbox sender's role may send, and only as the configured identity and From
+address (``infra/resources.yaml``, ``OutboxSenderRole``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from taskcore.domain.email import Letter
 from taskcore.mail.message import mime_message
 from taskcore.services.ports import Mailer, MailRejected, MailUnavailable
 
-# Refusals that sending the same message again cannot cure.
-_PERMANENT = frozenset({"MessageRejected", "BadRequestException", "NotFoundException"})
+# Refusals of this message that sending it again cannot cure. A missing or unverified
+# sending identity (NotFoundException, BadRequestException) is the deployment's fault:
+# the message stays queued for when it is fixed, rather than the queue being discarded.
+_PERMANENT = frozenset({"MessageRejected"})
 
 
 class SesMailer(Mailer):

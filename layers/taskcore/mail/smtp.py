@@ -30,22 +30,27 @@ class SmtpMailer(Mailer):
         self._timeout = timeout_seconds
 
     def send(self, letter: Letter) -> None:
-        """Hand the message to the server. A permanent refusal of this message or its
-        recipient (550-554) is :class:`MailRejected`; anything else (no answer, a 4xx, a
-        broken connection, a server that fails on its side) is :class:`MailUnavailable`:
-        the message stays queued, since dropping it on a server's own fault would lose
-        it."""
+        """Hand the message to the server. A permanent refusal of this recipient (at
+        ``RCPT``) or of this message's content (at ``DATA``), 550-554, is
+        :class:`MailRejected`. Anything else is :class:`MailUnavailable` and the message
+        stays queued: no answer, a 4xx, a broken connection, and a server refusing this
+        sender or all service (a 554 greeting, a 550 relay denial at ``MAIL FROM``),
+        which is the deployment's fault, and would otherwise discard every message."""
         message = mime_message(letter, self._sender_address, self._sender_name)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
                 if self._starttls:
                     smtp.starttls()
-                smtp.send_message(message)
+                smtp.send_message(
+                    message, from_addr=self._sender_address, to_addrs=[letter.recipient]
+                )
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise _by_code(min(codes, default=550), "recipient refused") from None
+        except smtplib.SMTPDataError as exc:
+            raise _by_code(exc.smtp_code, "message refused") from None
         except smtplib.SMTPResponseException as exc:
-            raise _by_code(exc.smtp_code, type(exc).__name__) from None
+            raise MailUnavailable(f"SMTP {exc.smtp_code} {type(exc).__name__}") from None
         except (OSError, smtplib.SMTPException) as exc:
             # Only the class: a server's text may quote what it was sent.
             raise MailUnavailable(f"SMTP {type(exc).__name__}") from None

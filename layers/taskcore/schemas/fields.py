@@ -23,7 +23,11 @@ from taskcore.domain.recurrence import (
     parse_rule,
 )
 
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f.]{2,}$")
+# One plain mailbox (an RFC 5322 addr-spec without quoting): none of the characters that
+# make a display name, a group or a list of addresses ("mallory<victim@example.com>",
+# "x,victim@example.com"), which a mail server would deliver somewhere else.
+_ATOM = r"[^@\s\x00-\x1f\x7f<>()\[\]\\,;:\"]"
+_EMAIL = re.compile(rf"^{_ATOM}{{1,64}}@{_ATOM}+\.[^@\s\x00-\x1f\x7f<>()\[\]\\,;:\".]{{2,}}$")
 
 
 def _email(value: str) -> str:
@@ -31,6 +35,14 @@ def _email(value: str) -> str:
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError("must be a valid e-mail address of at most 254 characters")
     return value.lower()
+
+
+def _one_line(value: str) -> str:
+    # A name is quoted in the e-mails the account receives: no line breaks or other
+    # control characters that would let it write lines of its own there.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must be one line, without control characters")
+    return value
 
 
 def _timezone(value: str) -> str:
@@ -104,7 +116,8 @@ Password = Annotated[
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=100),
-    Field(description="A display name (trimmed)", examples=["Ann"]),
+    AfterValidator(_one_line),
+    Field(description="A display name (trimmed, one line)", examples=["Ann"]),
 ]
 TimeZone = Annotated[
     str,

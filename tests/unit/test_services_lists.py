@@ -286,3 +286,26 @@ def test_an_old_account_with_no_tasks_gets_just_its_inbox(deps, user) -> None:
     page = lists.list_lists(deps, user, 10, None)
     assert [item.name for item in page.items] == ["Inbox"]
     assert deps.users.stored(user).lists_ready
+
+
+def test_a_large_cascade_goes_on_over_several_requests(deps, user, monkeypatch) -> None:
+    """Past its share of transactions a cascade answers 503 (retry): the list stays,
+    marked deleting, takes no new task, and repeats with the first If-Match go on."""
+    monkeypatch.setattr(lists, "CASCADE_TRANSACTIONS_PER_REQUEST", 1)
+    work = lists.create_list(deps, user, "Work")
+    for i in range(60):
+        _create(deps, user, f"task number {i}", list_id=work.id)
+    version = deps.lists.get(user, work.id).version
+    left = []
+    for _ in range(10):
+        try:
+            lists.delete_list(deps, user, work.id, {"cascade": "true"}, expected_version=version)
+            break
+        except DependencyUnavailable as busy:
+            assert busy.retry_after == 1 and "repeat the request" in busy.detail
+            assert deps.lists.get(user, work.id).deleting
+            left.append(deps.users.stored(user).task_count)
+    assert len(left) >= 2 and left == sorted(left, reverse=True)  # less each time
+    assert deps.lists.get(user, work.id) is None and deps.users.stored(user).task_count == 0
+    kinds = [t.tombstone.kind for t in deps.tasks.tombstones(user)]
+    assert (kinds.count("task"), kinds.count("list")) == (60, 1)

@@ -26,6 +26,7 @@ from taskcore.domain.lists import TaskList, in_order, inbox_id, new_inbox, new_l
 from taskcore.domain.user import User
 from taskcore.errors import (
     Conflict,
+    DependencyUnavailable,
     FieldError,
     NotFound,
     PreconditionFailed,
@@ -49,6 +50,12 @@ from taskcore.services.retries import ATTEMPTS, busy, pause
 
 # Tasks brought into the Inbox per transaction: each is its item and its entry.
 _BACKFILL_BATCH = 49
+
+# The transactions one cascade delete request may commit (up to 100 actions each): a list
+# of a thousand short tasks goes in one request; a larger or wordier one (a task with a
+# long text is up to 100 actions with its search entries) takes several, each answered
+# 503 with Retry-After, since the list is marked deleting and a repeat goes on from there.
+CASCADE_TRANSACTIONS_PER_REQUEST = 50
 
 
 # ------------------------------------------------------------------------- the Inbox
@@ -328,12 +335,14 @@ def delete_list(
 ) -> None:
     """Delete a list: 409 when it has tasks, unless ``cascade=true`` (then its tasks go
     first, leaves first, in bounded transactions, each with a tombstone); the Inbox
-    cannot be deleted (409). Interrupted, the list is still there with the tasks not yet
-    deleted, takes no new task, and a repeated delete finishes."""
+    cannot be deleted (409). Interrupted, or past the request's share of the work
+    (:data:`CASCADE_TRANSACTIONS_PER_REQUEST`: 503 with Retry-After), the list is still
+    there with the tasks not yet deleted, takes no new task, and a repeated delete (with
+    the same ``If-Match``, if any) goes on."""
     limits.check_task_write(deps, user_id)
     cascade = bool(validate_query(DeleteListParams, raw_params).cascade)
     for attempt in range(ATTEMPTS):
-        user, task_list = _load(deps, user_id, list_id, expected_version)
+        user, task_list = _load(deps, user_id, list_id, expected_version, resuming=True)
         if task_list.is_inbox:
             raise Conflict("The Inbox cannot be deleted")
         tasks = _tasks_of(deps, user_id, list_id, everything=cascade)
@@ -351,10 +360,18 @@ def delete_list(
                 deps.cache.bump(user_id)
                 user = replace(user, change_seq=user.change_seq + 1)
             writes = placement.delete_writes(placement.delete_order(tasks))
-            done = placement.commit_in_batches(deps, user, writes, placement.delete_actions)
+            now = placement.first_transactions(
+                writes, placement.delete_actions, CASCADE_TRANSACTIONS_PER_REQUEST
+            )
+            done = placement.commit_in_batches(deps, user, now, placement.delete_actions)
             deps.cache.bump(user_id)
             if done is None:
                 pause(attempt)
+            elif len(now) < len(writes):
+                raise DependencyUnavailable(
+                    f"The list is being deleted: {len(writes) - len(now)} tasks are left;"
+                    " repeat the request to go on"
+                )
             continue  # look again: the list is empty now, unless a race left some
         outcome = deps.lists.write(
             user, [ListWrite(task_list, task_list.version, delete=True)], deps.clock()
@@ -381,8 +398,16 @@ def _tasks_of(deps: Deps, user_id: str, list_id: str, *, everything: bool) -> li
 
 
 def _load(
-    deps: Deps, user_id: str, list_id: str, expected_version: int | None
+    deps: Deps,
+    user_id: str,
+    list_id: str,
+    expected_version: int | None,
+    *,
+    resuming: bool = False,
 ) -> tuple[User, TaskList]:
+    """The account and the list, for a write at ``expected_version``. ``resuming``: a
+    list being deleted passes at any version (marking it moved its version on, and the
+    repeat of the delete carries the ``If-Match`` of the first request)."""
     user, task_list = deps.lists.load_for_write(user_id, list_id)
     if user is None:
         raise Unauthorized("The account no longer exists", code="token_invalid")
@@ -393,6 +418,7 @@ def _load(
         raise Unauthorized("The account no longer exists", code="token_invalid")
     if task_list is None:
         raise NotFound(f"No list {list_id}")
-    if expected_version is not None and task_list.version != expected_version:
+    at_version = expected_version is None or task_list.version == expected_version
+    if not at_version and not (resuming and task_list.deleting):
         raise PreconditionFailed(f"The list is at version {task_list.version}")
     return user, task_list

@@ -361,6 +361,22 @@ def commit_in_batches(
     return user
 
 
+def first_transactions(
+    writes: Sequence[TaskWrite],
+    cost: Callable[[TaskWrite], int],
+    transactions: int,
+    budget: int = TRANSACTION_ACTIONS,
+) -> Sequence[TaskWrite]:
+    """The first of ``writes`` that :func:`commit_in_batches` commits in at most
+    ``transactions`` transactions."""
+    taken = 0
+    for count, batch in enumerate(_batches(writes, cost, budget - 1)):
+        if count == transactions:
+            break
+        taken += len(batch)
+    return writes[:taken]
+
+
 def _batches(
     writes: Sequence[TaskWrite], cost: Callable[[TaskWrite], int], budget: int
 ) -> Iterator[list[TaskWrite]]:

@@ -22,6 +22,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -95,23 +96,34 @@ class WorkerPool:
         self.size = size
         self._region = region
         self._timeout = timeout_seconds
-        # Fresh interpreters, not forks: the parent's DynamoDB and Redis clients (and
-        # their sockets) must not be shared with the workers.
-        self._pool = ProcessPoolExecutor(
-            max_workers=size,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start,
-            initargs=(app_spec, handler.handler_string),
-        )
+        self._app_spec = app_spec
+        self._pool = self._new_pool()
         self._results: list[dict[str, Any]] = []
 
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # Fresh interpreters, not forks: the parent's DynamoDB and Redis clients (and
+        # their sockets) must not be shared with the workers.
+        return ProcessPoolExecutor(
+            max_workers=self.size,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(self._app_spec, self.handler.handler_string),
+        )
+
     def dispatch(self, bodies: Sequence[str]) -> None:
-        """Handle every message in the pool, in parallel; wait for all of them."""
-        futures = [
-            self._pool.submit(_invoke, body, self.handler, self._region, self._timeout)
-            for body in bodies
-        ]
-        results = [future.result() for future in futures]
+        """Handle every message in the pool, in parallel; wait for all of them. A pool
+        that lost a process (killed, out of memory) is broken for good: it is replaced,
+        and the run fails, so that the next run (the shards' marks) does the work."""
+        try:
+            futures = [
+                self._pool.submit(_invoke, body, self.handler, self._region, self._timeout)
+                for body in bodies
+            ]
+            results = [future.result() for future in futures]
+        except BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            raise
         self._results.extend(results)
         failed = [r for r in results if not r["ok"]]
         if failed:

@@ -221,3 +221,33 @@ def test_notifications_expire_after_30_days(deps, clock) -> None:
     assert reminders.list_notifications(deps, user, {}).items == []
     with pytest.raises(Exception, match="No notification"):
         reminders.mark_read(deps, user, notification.items[0]["id"])
+
+
+def test_a_transaction_conflict_with_another_run_is_tried_again(deps, clock, monkeypatch) -> None:
+    """Two runs writing the same task at once: DynamoDB cancels one with a
+    TransactionConflict. That run tries the delivery again rather than giving up on its
+    whole group of shards; the notification is stored once."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    user = _user(deps)
+    task_service.create_task(deps, user, {"title": "call", "due_at": "2026-03-01T14:00:00Z"})
+    commit = TransactWrite._commit
+    conflicts = []
+
+    def conflict_once(self):
+        if not conflicts:
+            conflicts.append(1)
+            items = len(self._put_items) + len(self._update_items)
+            reasons: list = [None] * (items - 1)
+            reasons.append(CancellationReason(code="TransactionConflict"))
+            error = {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}}
+            cause = VerboseClientError(error, "TransactWriteItems", cancellation_reasons=reasons)
+            raise TransactWriteError("conflict", cause=cause)
+        return commit(self)
+
+    monkeypatch.setattr(TransactWrite, "_commit", conflict_once)
+    clock.now = datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
+    reminders.run_due_date_job(deps)  # (other tests' tasks in these tables may be due too)
+    assert conflicts == [1]
+    assert _kinds(deps, user) == [("due_soon", "call")]

@@ -89,3 +89,6 @@ def test_time_zone_names() -> None:
     assert is_valid_timezone("UTC")
     assert not is_valid_timezone("Mars/Olympus")
     assert not is_valid_timezone("../../etc/passwd")
+    # Files of the tz database that are not places: "localtime" would be the host's zone.
+    for name in ("localtime", "Factory", "posixrules"):
+        assert not is_valid_timezone(name), name

@@ -13,6 +13,7 @@ from fakes import new_user
 from taskcore.errors import PreconditionFailed, ValidationFailed
 from taskcore.services import listing, sync
 from taskcore.services import tasks as task_service
+from taskcore.services.ports import WriteOutcome
 
 STAND_UP = {"rule": "FREQ=DAILY"}
 
@@ -120,6 +121,23 @@ def test_if_match_makes_a_double_click_complete_one_occurrence(deps, berlin) -> 
     # Without If-Match each completion is one more occurrence done, by design.
     again = task_service.set_completed(deps, berlin, task.id, True)
     assert again.due.value == "2026-03-04T08:00:00.000Z"
+
+
+def test_a_completion_whose_reply_was_lost_is_not_applied_twice(deps, berlin) -> None:
+    """The store commits the completion but the reply is lost: the retry finds the next
+    occurrence and leaves it open, instead of completing that one too."""
+    task = _create(deps, berlin, due_at="2026-03-02T08:00:00Z", recurrence=STAND_UP)
+    write_batch = deps.tasks.write_batch
+
+    def commit_then_lose_the_reply(user, batch, now):
+        deps.tasks.write_batch = write_batch
+        assert write_batch(user, batch, now) is WriteOutcome.COMMITTED
+        return WriteOutcome.TASK_CHANGED
+
+    deps.tasks.write_batch = commit_then_lose_the_reply
+    done = task_service.set_completed(deps, berlin, task.id, True)
+    assert done.due.value == "2026-03-03T08:00:00.000Z" and not done.completed
+    assert task_service.get_task(deps, berlin, task.id).version == task.version + 1
 
 
 def test_reopening_an_open_recurring_task_changes_nothing(deps, berlin) -> None:

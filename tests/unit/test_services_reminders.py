@@ -438,3 +438,24 @@ def test_the_job_reads_only_what_is_due_among_recurring_tasks(deps, clock, user)
     [report] = _run(deps)
     assert (report.examined, dict(report.sent)) == (1, {"overdue": 1})
     assert deps.notifications.pending_items_read == 1
+
+
+def test_redating_never_sends_an_at_reminder_again(deps, clock, user) -> None:
+    """Sent at Wed 09:00 for a Friday deadline; moved to Monday on Thursday: the ``at``
+    reminder stays sent, the lead-time one is armed for Monday."""
+    fields = {
+        "title": "report",
+        "due_at": "2026-03-06T17:00:00Z",
+        "reminders": [{"at": "2026-03-04T09:00:00Z"}, {"before_minutes": 60}],
+    }
+    task = task_service.create_task(deps, user, fields)
+    _run_until(deps, clock, _at(9, 5, day=4), step=timedelta(hours=1))
+    assert [n[2] for n in _notes(deps, user)] == ["2026-03-04T09:00:00.000Z"]
+    clock.now = _at(10, day=5)
+    task_service.update_task(deps, user, task.id, {"due_at": "2026-03-09T17:00:00Z"})
+    _run_until(deps, clock, _at(17, 1, day=9), step=timedelta(hours=1))
+    assert _notes(deps, user) == [
+        ("reminder", "2026-03-06T17:00:00.000Z", "2026-03-04T09:00:00.000Z"),
+        ("reminder", "2026-03-09T17:00:00.000Z", "2026-03-09T16:00:00.000Z"),
+        ("overdue", "2026-03-09T17:00:00.000Z", None),
+    ]

@@ -142,11 +142,14 @@ def is_valid_timezone(name: str) -> bool:
 
 
 _ZONES: frozenset[str] | None = None
+# Files of a tz database that are not places: "localtime" is whatever the host's clock is
+# set to (another zone on another host), "Factory" and "posixrules" are the database's own.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules", "leapseconds", "tzdata.zi"})
 
 
 def _zone_names() -> frozenset[str]:
     # available_timezones() walks the tz database on disk; do it once per process.
     global _ZONES
     if _ZONES is None:
-        _ZONES = frozenset(available_timezones()) | {"UTC"}
+        _ZONES = (frozenset(available_timezones()) | {"UTC"}) - _NOT_ZONES
     return _ZONES

@@ -313,13 +313,27 @@ def _scheduled(task: Task, changes: TaskChanges, owner_zone: str) -> Task:
         recurrence.anchor is None or due != task.due or zone != task.due_tz
     ):
         recurrence = replace(recurrence, anchor=wall_time(due, zone or owner_zone))
-    return replace(
+    scheduled = replace(
         task,
         due=due,
         due_tz=zone,
         recurrence=recurrence,
         reminders=_reminders_after(task, changes),
     )
+    return _keeping_sent_moments(task, scheduled)
+
+
+def _keeping_sent_moments(before: Task, after: Task) -> Task:
+    """A re-dated task keeps its ``at`` reminders that were sent: an absolute moment does
+    not move with the due date, so it is not sent a second time (lead-time reminders
+    move with it, and are armed again for the new due date)."""
+    if before.due is None or after.due is None or after.due == before.due:
+        return after
+    if before.reminders_sent_for != before.due.value or not after.reminders:
+        return after
+    fixed = {reminder.key for reminder in after.reminders if reminder.at is not None}
+    kept = tuple(key for key in before.reminders_sent if key in fixed)
+    return replace(after, reminders_sent_for=after.due.value, reminders_sent=kept)
 
 
 def _reminders_after(task: Task, changes: TaskChanges) -> tuple[Reminder, ...] | None:

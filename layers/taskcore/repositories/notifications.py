@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, cast
@@ -40,6 +41,10 @@ def notification_id(task_id: str, kind: Kind, due_at: str, reminder: str | None 
     return f"{task_id}.{kind.value}.{digest}"
 
 
+# How often one delivery is tried again after a TransactionConflict with another writer.
+_CONFLICT_RETRIES = 3
+
+
 class NotificationRepository(NotificationStore):
     """Stores notifications and serves the due-date job (the services'
     :class:`NotificationStore`)."""
@@ -70,7 +75,8 @@ class NotificationRepository(NotificationStore):
         notifications = [self._notification(reminder, m, now) for m in delivery.send]
         item = TaskModel(reminder.user_id, LIVE + reminder.task_id)
         advance = _advance(reminder, delivery, now, self._due_shards)
-        for _ in range(2):
+        conflicts = 0
+        for _ in range(2 + _CONFLICT_RETRIES):
             try:
                 with dynamo_unavailable_as_503(), TransactWrite(connection=self._connection) as tx:
                     for notification in notifications:
@@ -82,6 +88,14 @@ class NotificationRepository(NotificationStore):
                 return True
             except TransactWriteError as exc:
                 if not condition_failed(exc):
+                    # Two runs over the same shard (an SQS redelivery, an overlap) write
+                    # the same task at the same moment: DynamoDB cancels one as a
+                    # TransactionConflict. Tried again, it finds the other's work done
+                    # (its conditions fail) instead of ending this run's whole group.
+                    if "TransactionConflict" in _reasons(exc) and conflicts < _CONFLICT_RETRIES:
+                        conflicts += 1
+                        time.sleep(0.05 * conflicts)
+                        continue
                     raise
                 # Puts come before updates in PynamoDB's transactions: the task's
                 # reason is the last one.

@@ -120,7 +120,26 @@ def set_completed(
     (``If-Match``) makes a completion apply to the occurrence the client saw, once."""
     limits.check_task_write(deps, user_id)
     edit = _applying(deps, TaskChanges(completed=completed))
+    if completed:
+        edit = _once_per_occurrence(edit)
     return _edit(deps, user_id, task_id, expected_version, edit)
+
+
+def _once_per_occurrence(edit: Edit) -> Edit:
+    """A completion applies to the occurrence it first read. Retried after a write whose
+    reply was lost (the store's client retries timeouts; the write may have landed), or
+    after losing to a concurrent completion, it finds a recurring task moved on to a
+    later occurrence: that one is left open, not skipped as well."""
+    first_due: list[object] = []
+
+    def once(task: Task, owner: User) -> Task | None:
+        if not first_due:
+            first_due.append(task.due)
+        elif task.recurrence is not None and task.due != first_due[0]:
+            return task
+        return edit(task, owner)
+
+    return once
 
 
 def delete_task(

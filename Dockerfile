@@ -64,8 +64,8 @@ COPY --from=build /opt/venv /opt/venv
 COPY functions ./functions
 # The scheduler and mail services of docker compose run from this image too (the `local`
 # extra installed aiosmtpd for local/mailserver.py).
-COPY local/scheduler.py local/entrypoint.py local/keyfile.py local/dynamodb_emulator.py \
-     local/mailserver.py ./local/
+COPY local/scheduler.py local/worker_pool.py local/entrypoint.py local/keyfile.py \
+     local/dynamodb_emulator.py local/mailserver.py ./local/
 # Compiled once at build time: the runtime user cannot (and need not) write here.
 RUN python -m compileall -q functions local
 VOLUME /data

@@ -20,14 +20,17 @@ CSP = (
     "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-ASSET_PREFIX = "/v1/docs/assets/"
+# Every URL in the pages is relative, so they work wherever the API is mounted: at the
+# host's root (nginx, the containers) or under API Gateway's stage (``/api/v1/docs``).
+# From ``/v1/docs`` the base is ``/v1/``; from ``/v1/problems/<code>`` it is one level up.
+ASSET_PREFIX = "docs/assets/"
 
 # Swagger UI, started on this API's document. No validator badge (it would call a
 # server elsewhere); operation ids shown, since clients generated from the document use them.
 INITIALIZER = """\
 window.addEventListener("load", function () {
   window.ui = SwaggerUIBundle({
-    url: "/v1/openapi.json",
+    url: "openapi.json",
     dom_id: "#swagger-ui",
     deepLinking: true,
     displayOperationId: true,
@@ -77,7 +80,7 @@ def _swagger_file(name: str) -> str:
 
 def _codes_table() -> str:
     rows = "\n".join(
-        f'<tr id="problem-{kind.code}"><td><a href="/v1/problems/{kind.code}"><code>'
+        f'<tr id="problem-{kind.code}"><td><a href="problems/{kind.code}"><code>'
         f"{kind.code}</code></a></td><td>{', '.join(map(str, kind.statuses))}</td>"
         f"<td>{html.escape(kind.title)}</td><td>{html.escape(kind.meaning)}</td>"
         f"<td>{html.escape(kind.action)}</td></tr>"
@@ -89,10 +92,12 @@ def _codes_table() -> str:
     )
 
 
-def _page(title: str, body: str, *, swagger: bool = False) -> str:
-    styles = [f"{ASSET_PREFIX}swagger-ui.css"] if swagger else []
-    styles.append(f"{ASSET_PREFIX}docs.css")
-    scripts = [f"{ASSET_PREFIX}swagger-ui-bundle.js", f"{ASSET_PREFIX}docs.js"] if swagger else []
+def _page(title: str, body: str, *, swagger: bool = False, up: str = "") -> str:
+    """A page; ``up``: the way from its folder to ``/v1/`` (``"../"`` one level down)."""
+    assets = up + ASSET_PREFIX
+    styles = [f"{assets}swagger-ui.css"] if swagger else []
+    styles.append(f"{assets}docs.css")
+    scripts = [f"{assets}swagger-ui-bundle.js", f"{assets}docs.js"] if swagger else []
     head = "".join(f'<link rel="stylesheet" href="{href}">' for href in styles)
     tail = "".join(f'<script src="{src}"></script>' for src in scripts)
     return (
@@ -109,7 +114,7 @@ def docs_page() -> str:
     """The page of ``GET /v1/docs``."""
     body = (
         "<header><h1>Task management API</h1>"
-        '<p>Every operation below comes from <a href="/v1/openapi.json">/v1/openapi.json</a>'
+        '<p>Every operation below comes from <a href="openapi.json">/v1/openapi.json</a>'
         ", the same models that validate requests. Errors are "
         "<code>application/problem+json</code> with a stable <code>code</code>: see "
         '<a href="#problems">problem codes</a>.</p></header>'
@@ -131,10 +136,10 @@ def problem_page(code: str) -> str | None:
     if kind is None:
         return None
     body = (
-        f'<main class="problem"><p><a href="/v1/docs#problems">All problem codes</a></p>'
+        f'<main class="problem"><p><a href="../docs#problems">All problem codes</a></p>'
         f"<h1><code>{kind.code}</code>: {html.escape(kind.title)}</h1>"
         f"<p>Status: {', '.join(map(str, kind.statuses))}</p>"
         f"<p>{html.escape(kind.meaning)}</p><h2>What to do</h2>"
         f"<p>{html.escape(kind.action)}</p></main>"
     )
-    return _page(f"{kind.code}: {kind.title}", body)
+    return _page(f"{kind.code}: {kind.title}", body, up="../")

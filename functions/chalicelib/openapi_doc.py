@@ -86,6 +86,15 @@ _READINESS = {
     },
 }
 
+_READINESS_MEMBERS = {
+    "type": "object",
+    "required": ["dynamodb", "redis"],
+    "properties": {
+        "dynamodb": {"enum": ["ok", "unavailable"]},
+        "redis": {"enum": ["ok", "degraded"]},
+    },
+}
+
 
 # Success replies that no model of taskcore.schemas describes.
 _OTHER_REPLIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -231,11 +240,13 @@ def _responses(method: str, path: str, op: Operation) -> dict[str, Any]:
     for code in sorted(_problem_codes(method, path, op)):
         responses[str(code)] = _problem_response(code)
     if (method, path) == ("get", "/v1/ready"):
-        responses["503"] = {
-            "description": "Not ready",
-            "headers": _headers("X-Request-Id"),
-            "content": {"application/json": {"schema": _READINESS}},
-        }
+        # The problem document, with the state of each dependency as extension members.
+        not_ready = _problem_response(503)
+        media = not_ready["content"][PROBLEM_TYPE]
+        media["schema"] = {"allOf": [_ref("Problem"), _READINESS_MEMBERS]}
+        media["example"] = {**media["example"], "dynamodb": "unavailable", "redis": "ok"}
+        not_ready["description"] = "Not ready: a problem naming each dependency's state"
+        responses["503"] = not_ready
     return responses
 
 

@@ -56,7 +56,9 @@ def from_domain_error(error: errors.DomainError, request_id: str) -> Response:
         (STATUS_BY_ERROR[cls] for cls in type(error).__mro__ if cls in STATUS_BY_ERROR), 500
     )
     headers: dict[str, str] = {}
-    if isinstance(error, (errors.RateLimited, errors.DependencyUnavailable)):
+    # Every 503 says when to retry (DESIGN §3), a configuration error included: the SSM
+    # read behind it may have been throttled or timed out at a cold start.
+    if status in (429, 503):
         headers["Retry-After"] = str(getattr(error, "retry_after", 1))
     field_errors = error.errors if isinstance(error, errors.ValidationFailed) else None
     detail = error.detail

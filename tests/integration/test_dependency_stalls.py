@@ -116,6 +116,7 @@ def test_no_answer_from_dynamodb_is_503_with_retry_after(
     ready = api.request("GET", "/v1/ready")
     assert problem(ready, 503)["dynamodb"] == "unavailable"
     assert ready.json["redis"] == "ok" and ready.header("Retry-After") == "1"
+    _as_documented(api, ready)
     assert faults.attempts["GetItem"] == RETRY_ATTEMPTS + 1  # retried, then given up
     for method, path, body in (
         ("POST", "/v1/tasks", {"title": "while stalled"}),
@@ -190,3 +191,15 @@ def test_condition_failures_and_bugs_are_not_unavailable() -> None:
     assert is_unavailable(GetError("x", _client_error("ResourceNotFoundException")))
     assert is_unavailable(TableDoesNotExist("taskapp-local-users"))
     assert is_condition_failed(_client_error("ConditionalCheckFailedException"))
+
+
+def _as_documented(api: ApiClient, ready: Any) -> None:
+    """The not-ready reply is what the OpenAPI document says a 503 of /v1/ready is."""
+    import jsonschema
+
+    spec = api.request("GET", "/v1/openapi.json").json
+    documented = spec["paths"]["/v1/ready"]["get"]["responses"]["503"]
+    ((media_type, media),) = documented["content"].items()
+    assert ready.header("Content-Type") == media_type
+    jsonschema.validate(ready.json, {**media["schema"], "components": spec["components"]})
+    assert "Retry-After" in documented["headers"]

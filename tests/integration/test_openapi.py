@@ -120,3 +120,29 @@ def test_the_v11_task_fields_state_their_limits(api) -> None:
     notification = schemas["Notification"]
     assert notification["properties"]["type"]["enum"] == ["due_soon", "overdue", "reminder"]
     assert {"occurrence_due_at", "remind_at"} <= set(notification["required"])
+
+
+def test_every_example_is_valid_against_its_own_schema(api) -> None:
+    """A client generated from the document, or a person copying an example, gets
+    something the schema (and so the server) accepts."""
+    import jsonschema
+
+    spec = api.request("GET", "/v1/openapi.json").json
+    components = {"components": spec["components"]}
+    checked = 0
+    for schema in spec["components"]["schemas"].values():
+        for example in schema.get("examples", []):
+            jsonschema.validate(example, {**schema, **components})
+            checked += 1
+    for method, path, op in _operations(spec):
+        bodies = [op.get("requestBody", {}).get("content", {})] + [
+            reply.get("content", {}) for reply in op["responses"].values()
+        ]
+        for media in (m for content in bodies for m in content.values()):
+            if "example" in media:
+                try:
+                    jsonschema.validate(media["example"], {**media["schema"], **components})
+                except jsonschema.ValidationError as error:
+                    raise AssertionError((method, path, error.message)) from None
+                checked += 1
+    assert checked > 40

@@ -314,3 +314,14 @@ def test_expiry_is_only_what_the_clock_says(api: ApiClient, clock: FakeClock) ->
     assert api.request("GET", "/v1/me", token=token).status == 200
     clock.advance(seconds=10)  # past the 5 s leeway
     coded(api.request("GET", "/v1/me", token=token), 401, "token_expired")
+
+
+def test_a_configuration_error_is_a_503_that_says_when_to_retry() -> None:
+    """An SSM read throttled at a cold start is a ConfigurationError: still a 503 with
+    ``Retry-After``, and none of the operator's details in the body."""
+    from chalicelib.problems import from_domain_error
+    from taskcore.errors import ConfigurationError
+
+    reply = from_domain_error(ConfigurationError("cannot read SSM parameter /x: throttled"), "r")
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "1"
+    assert reply.body["code"] == "dependency_unavailable" and "SSM" not in reply.body["detail"]

@@ -160,6 +160,7 @@ _USER_EXAMPLE: JsonDict = {
     "name": "Ann",
     "timezone": "Europe/Paris",
     "reminder_lead_minutes": 60,
+    "email_verified": True,
     "created_at": "2026-03-01T11:58:00.000Z",
 }
 

@@ -23,6 +23,8 @@ class Tombstone(BaseModel):
 class TaskChange(TaskOut):
     """A task as sync reports it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{**TASK_EXAMPLE, "kind": "task"}]})
+
     kind: Literal["task"]
 
 

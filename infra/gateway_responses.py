@@ -8,17 +8,21 @@ problem documents of DESIGN §3 (an unknown path is 404 ``not_found``), built fr
 same catalogue as every other error (functions/chalicelib/problem_docs.py), with API
 Gateway's request id.
 
-CORS: a gateway response can only carry fixed header values or copies of request headers
-(no condition, and its templates are not Velocity). So, from the stage's
-``CORS_ALLOWED_ORIGINS`` (functions/.chalice/config.json):
+CORS: only origins listed in the stage's ``CORS_ALLOWED_ORIGINS``
+(functions/.chalice/config.json) may read a reply (DESIGN.md, "Cross-origin"). A gateway
+response can only carry fixed header values or copies of request headers: no condition
+(its templates are not Velocity), so it cannot compare the request's ``Origin`` with the
+list. It therefore never copies ``Origin`` (that would allow every origin). From the list:
 
 * no origin: no CORS header, as the app does;
-* one origin: ``Access-Control-Allow-Origin`` names it; a browser on any other origin
-  finds a mismatch and keeps the reply from its page, the same effect as no header;
-* several origins: the request's ``Origin`` is echoed. These bodies are fixed error
-  documents without user data, and every request that carries a token or a JSON body is
-  preflighted: the preflight reaches the app (chalicelib/fallbacks.py), which answers
-  without CORS headers to an origin off the list, so the browser never sends it.
+* one origin: ``Access-Control-Allow-Origin`` names it, statically; a browser on any other
+  origin finds a mismatch and keeps the reply from its page, the same effect as no header;
+* several origins: no CORS header at all. A gap, documented in the README: a page on a
+  listed origin cannot read API Gateway's own errors (an unknown path, throttling, a body
+  over 10 MB, a failed or timed-out function): its script sees a network error instead of
+  the status and the problem document. Every reply of the app itself (its errors
+  included, and the preflights, chalicelib/fallbacks.py) still carries the right CORS
+  headers. A stage with one browser origin has no such gap.
 
 They live in the definition body (``x-amazon-apigateway-gateway-responses``), not as
 separate ``AWS::ApiGateway::GatewayResponse`` resources: a change there changes SAM's
@@ -106,13 +110,15 @@ def _response(status: int, code: str, detail: str, origins_text: str) -> dict[st
 
 
 def cors_parameters(origins_text: str) -> dict[str, str]:
-    """CORS header mappings of a gateway response (see the module's docstring)."""
-    origins = sorted(parse_origins(origins_text))
-    if not origins:
+    """CORS header mappings of a gateway response: fixed values for exactly one configured
+    origin, none otherwise (see the module's docstring). Never a copy of a request header."""
+    origins = parse_origins(origins_text)
+    if len(origins) != 1:
+        # None configured, or several: a fixed value cannot name "the caller's, if listed".
         return {}
-    allow = _literal(origins[0]) if len(origins) == 1 else "method.request.header.Origin"
+    (origin,) = origins
     return {
-        "Access-Control-Allow-Origin": allow,
+        "Access-Control-Allow-Origin": _literal(origin),
         "Access-Control-Expose-Headers": _literal(EXPOSE_HEADERS),
         "Vary": _literal("Origin"),
     }

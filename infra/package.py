@@ -3,7 +3,10 @@
 Writes ``dist/<stage>/``:
 
 * ``sam.yaml``: ``chalice package`` output merged with infra/resources.yaml, then finalised:
-  every function gets ``FunctionRole`` (Chalice cannot reference a role of the same template),
+  every function gets the template's role that config.json's placeholder ``iam_role_arn``
+  names for it (Chalice cannot reference a role of the same template; each function has a
+  least-privilege role of its own), its network (:data:`OUTSIDE_VPC`) and, when EventBridge
+  invokes it, its on-failure destination (:data:`EVENT_INVOKE_CONFIG`),
   every SQS event source the template's queue of that name (Chalice names a queue by a fixed
   name; the template's queue is the stack's own),
   the template parameters are pinned to the stage's functions/.chalice/config.json values, and
@@ -39,7 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 MERGE_TEMPLATE = Path(__file__).resolve().parent / "resources.yaml"
 
-ROLE = "FunctionRole"
+# config.json's iam_role_arn of a function is this prefix and the logical id of its role in
+# infra/resources.yaml (top level: the API's; under lambda_functions: the other functions').
+ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/replaced-by-infra-package/"
 REST_API = "RestAPI"  # Chalice's name for the API Gateway REST API of the app
 RUNTIME = "python{}.{}".format(*LAMBDA_PYTHON)
 # Template parameter -> the environment variable of config.json whose value it must have.
@@ -65,16 +70,32 @@ QUEUES = {"due-date-work": "DueDateWorkQueue"}
 _CHALICE_QUEUE_ARN = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:%s"
 DEPLOYMENT_PACKAGE_TOP_LEVEL = frozenset({"app.py", "chalice", "chalicelib"})
 # Every function runs in the template's VPC (Redis is only reachable there) except those
-# that need nothing in it. The outbox sender talks to DynamoDB and SES only, and SES's
-# sending API has no VPC endpoint: inside the VPC, which has no route to the internet, it
-# could never send. Outside, it reaches both public endpoints with the same role (and no
-# Redis, which it does not use). Keyed by the handler's function name.
+# that need nothing in it. The VPC has no route to the internet and endpoints for DynamoDB,
+# SSM and Secrets Manager only. The outbox sender talks to DynamoDB and SES only, and SES's
+# sending API has no VPC endpoint: inside the VPC it could never send. The due-date job's
+# coordinator only sends to SQS (no endpoint in the VPC either; the workers, in the VPC, do
+# the reading). Outside, they reach those public endpoints with their roles (and no Redis,
+# which they do not use, so neither role may read its token). Keyed by the handler's
+# function name.
 VPC_CONFIG: dict[str, Any] = {
     "SubnetIds": [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}],
     "SecurityGroupIds": [{"Fn::GetAtt": ["LambdaSecurityGroup", "GroupId"]}],
 }
-OUTSIDE_VPC = frozenset({"outbox_sender"})
+OUTSIDE_VPC = frozenset({"outbox_sender", "due_date_job"})
 WITHOUT_REDIS = {"REDIS_URL": "", "REDIS_AUTH_SECRET": ""}
+# Asynchronous invocations, which only the scheduled functions get (EventBridge -> the
+# due-date job's coordinator, the outbox sender; the API and the worker are invoked
+# synchronously): one retry, then the event goes to the dead-letter queue, whose depth is
+# alarmed. The next run (a minute later) catches up anyway; the queue says that runs
+# failed, and with which event. Per function rather than in Globals: Lambda checks that the
+# role may send to the destination, and only these functions' roles may.
+EVENT_INVOKE_CONFIG: dict[str, Any] = {
+    "MaximumRetryAttempts": 1,
+    "MaximumEventAgeInSeconds": 300,
+    "DestinationConfig": {
+        "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}}
+    },
+}
 
 
 class PackagingError(Exception):
@@ -102,7 +123,7 @@ def package(
 
     template_path = out / "sam.yaml"
     template = yaml.safe_load(template_path.read_text())
-    finalise(template, role_placeholder=config["iam_role_arn"], env=environment)
+    finalise(template, env=environment)
     problems = policy_check.violations(template) + deployment_package_problems(
         out / "deployment.zip"
     )
@@ -121,10 +142,12 @@ def package(
 def load_config(project_dir: Path) -> dict[str, Any]:
     """functions/.chalice/config.json."""
     config: dict[str, Any] = json.loads((project_dir / ".chalice" / "config.json").read_text())
-    if config.get("manage_iam_role", True) or not config.get("iam_role_arn"):
+    if config.get("manage_iam_role", True) or not str(config.get("iam_role_arn", "")).startswith(
+        ROLE_PLACEHOLDER
+    ):
         raise PackagingError(
-            "config.json must set manage_iam_role: false and the placeholder iam_role_arn: "
-            f"the role is {ROLE} of infra/resources.yaml"
+            "config.json must set manage_iam_role: false and a placeholder iam_role_arn "
+            f"{ROLE_PLACEHOLDER}<role>: the roles are those of infra/resources.yaml"
         )
     return config
 
@@ -163,19 +186,20 @@ def run_chalice_package(project_dir: Path, stage: str, out: Path) -> None:
         raise PackagingError(f"chalice package failed:\n{result.stdout}{result.stderr}")
 
 
-def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, str]) -> None:
-    """Give every function the template's role and its queue, pin the parameters to this
-    stage, and give the REST API its gateway responses."""
-    for name, resource in template["Resources"].items():
+def finalise(template: dict[str, Any], *, env: dict[str, str]) -> None:
+    """Give every function its role of the template, its network, its on-failure
+    destination if EventBridge invokes it, and its queue; pin the parameters to this stage,
+    and give the REST API its gateway responses."""
+    resources = template["Resources"]
+    for name, resource in resources.items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         properties = resource["Properties"]
-        if properties.get("Role") != role_placeholder:
-            raise PackagingError(f"{name} has role {properties.get('Role')!r}, not the placeholder")
         if properties.get("Runtime") != RUNTIME:
             raise PackagingError(f"{name} runs {properties.get('Runtime')}, the layer {RUNTIME}")
-        properties["Role"] = {"Fn::GetAtt": [ROLE, "Arn"]}
+        properties["Role"] = {"Fn::GetAtt": [_template_role(name, properties, resources), "Arn"]}
         _place_in_network(properties)
+        _configure_async_invocations(properties)
         _point_at_template_queues(name, properties)
     parameters = template["Parameters"]
     for parameter, variable in PINNED_PARAMETERS.items():
@@ -187,6 +211,25 @@ def finalise(template: dict[str, Any], *, role_placeholder: str, env: dict[str, 
         raise PackagingError(f"chalice package made no {REST_API} (AWS::Serverless::Api)")
     responses = gateway_responses.gateway_responses(env.get("CORS_ALLOWED_ORIGINS", ""))
     api["Properties"]["DefinitionBody"][gateway_responses.EXTENSION] = responses
+
+
+def _template_role(function: str, properties: dict[str, Any], resources: dict[str, Any]) -> str:
+    """The logical id of the template's role that the function's placeholder names."""
+    placeholder = properties.get("Role")
+    if not isinstance(placeholder, str) or not placeholder.startswith(ROLE_PLACEHOLDER):
+        raise PackagingError(f"{function} has role {placeholder!r}, not a placeholder")
+    role = placeholder[len(ROLE_PLACEHOLDER) :]
+    if resources.get(role, {}).get("Type") != "AWS::IAM::Role":
+        raise PackagingError(f"{function}'s role {placeholder!r} is no role of the template")
+    return role
+
+
+def _configure_async_invocations(properties: dict[str, Any]) -> None:
+    """:data:`EVENT_INVOKE_CONFIG` for a function EventBridge invokes (a Schedule event:
+    asynchronous invocations); nothing for the others."""
+    events = (properties.get("Events") or {}).values()
+    if any(event.get("Type") == "Schedule" for event in events):
+        properties["EventInvokeConfig"] = copy.deepcopy(EVENT_INVOKE_CONFIG)
 
 
 def _place_in_network(properties: dict[str, Any]) -> None:

@@ -42,27 +42,54 @@ def test_cfn_lint_accepts_the_packaged_template(packaged: dict[str, Path], stage
     assert [str(m) for m in matches] == []
 
 
+# Each function's own role (config.json's placeholders), and whether it runs in the VPC.
+FUNCTION_ROLES = {
+    "APIHandler": ("ApiRole", True),
+    "OutboxSender": ("OutboxSenderRole", False),  # SES has no VPC endpoint
+    "DueDateJob": ("DueDateJobRole", False),  # SQS has none in the VPC either
+    "DueDateWorker": ("DueDateWorkerRole", True),
+}
+
+
 @pytest.mark.parametrize("stage", STAGES)
-def test_every_function_runs_as_the_one_checked_role(packaged: dict[str, Path], stage: str) -> None:
+def test_every_function_runs_as_its_own_checked_role(packaged: dict[str, Path], stage: str) -> None:
     template = load(packaged[stage])
     resources = template["Resources"]
-    roles = [n for n, r in resources.items() if r["Type"] == "AWS::IAM::Role"]
-    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
-    assert roles == ["FunctionRole"]
-    assert functions
-    for function in functions:
+    roles = {n for n, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    functions = {n: r for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert functions.keys() == FUNCTION_ROLES.keys()
+    assert roles == {role for role, _ in FUNCTION_ROLES.values()}
+    for name, function in functions.items():
         properties = function["Properties"]
-        assert properties["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+        role, in_vpc = FUNCTION_ROLES[name]
+        assert properties["Role"] == {"Fn::GetAtt": [role, "Arn"]}, name
         # Globals supply these; a function-level value would replace or extend them.
         assert not properties.keys() & {"Layers", "Policies", "LoggingConfig"}
-        # Every function in the VPC but the outbox sender, which reaches SES outside it
-        # and is given no Redis to wait on.
-        if properties["Handler"].endswith(".outbox_sender"):
+        # Every function in the VPC but those that need nothing in it (the outbox sender,
+        # the job's coordinator), which are given no Redis to wait on.
+        if in_vpc:
+            assert properties["VpcConfig"] == package.VPC_CONFIG
+        else:
             assert "VpcConfig" not in properties
             assert properties["Environment"]["Variables"]["REDIS_URL"] == ""
-        else:
-            assert properties["VpcConfig"] == package.VPC_CONFIG
+            assert properties["Environment"]["Variables"]["REDIS_AUTH_SECRET"] == ""
+        # A function in the VPC needs the ENI actions on its role (Lambda checks them).
+        actions = {action for action, _ in policy_check.role_grants(template, role)}
+        assert (actions >= policy_check.ENI_ACTIONS) == in_vpc, name
     assert policy_check.violations(template) == []
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_internet_facing_api_can_neither_mail_nor_use_the_queues(
+    packaged: dict[str, Path], stage: str
+) -> None:
+    template = load(packaged[stage])
+    held = {action for action, _ in policy_check.role_grants(template, "ApiRole")}
+    assert held
+    assert not [a for a in held if a.startswith(("ses:", "sqs:"))]
+    # The outbox: only the Put of the account transactions.
+    outbox = {g for g in policy_check.role_grants(template, "ApiRole") if "Outbox" in g[1]}
+    assert outbox == {("dynamodb:PutItem", "OutboxTable")}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -78,8 +105,28 @@ def test_every_function_is_traced_and_observed(packaged: dict[str, Path], stage:
         assert properties["Tracing"] == "Active"  # config.json's "xray": true
         assert properties["Environment"]["Variables"]["TASKAPP_OBSERVABILITY"] == "all"
         # Globals supply these; a function-level value would replace them.
-        assert "EventInvokeConfig" not in properties
         assert "POWERTOOLS_SERVICE_NAME" not in properties["Environment"]["Variables"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_failed_scheduled_runs_go_to_the_dead_letter_queue(
+    packaged: dict[str, Path], stage: str
+) -> None:
+    """The scheduled functions, and only they (the others are invoked synchronously), have
+    the dead-letter queue as on-failure destination, and their roles may send to it:
+    Lambda refuses the configuration otherwise."""
+    template = load(packaged[stage])
+    configured = {
+        name: r["Properties"]["Role"]["Fn::GetAtt"][0]
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function" and "EventInvokeConfig" in r["Properties"]
+    }
+    assert configured == {"DueDateJob": "DueDateJobRole", "OutboxSender": "OutboxSenderRole"}
+    for name, role in configured.items():
+        properties = template["Resources"][name]["Properties"]
+        assert properties["EventInvokeConfig"] == package.EVENT_INVOKE_CONFIG
+        assert {e["Type"] for e in properties["Events"].values()} == {"Schedule"}
+        assert ("sqs:SendMessage", "JobDeadLetterQueue") in policy_check.role_grants(template, role)
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -25,7 +25,14 @@ from infra import build_layer, package  # noqa: E402
 
 Template = dict[str, Any]
 STAGES = ("dev", "prod")
-PLACEHOLDER = "arn:aws:iam::000000000000:role/replaced-by-infra-package"
+PLACEHOLDER = "arn:aws:iam::000000000000:role/replaced-by-infra-package/ApiRole"
+# The role config.json gives each function (the API's is the top-level iam_role_arn).
+FUNCTION_ROLES = {
+    "api_handler": "ApiRole",
+    "outbox_sender": "OutboxSenderRole",
+    "due_date_job": "DueDateJobRole",
+    "due_date_worker": "DueDateWorkerRole",
+}
 
 
 @pytest.fixture
@@ -148,7 +155,10 @@ def test_redis_requires_an_auth_token_from_a_generated_secret(template: Template
 
 
 def test_failed_job_runs_go_to_a_dead_letter_queue(template: Template) -> None:
-    config = template["Globals"]["Function"]["EventInvokeConfig"]
+    # Per function (infra/package.py gives it to the scheduled ones), not in Globals: the
+    # API's role may not send to the queue, and Lambda checks that it may.
+    assert "EventInvokeConfig" not in template["Globals"]["Function"]
+    config = package.EVENT_INVOKE_CONFIG
     assert config["DestinationConfig"]["OnFailure"] == {
         "Type": "SQS",
         "Destination": {"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]},
@@ -291,8 +301,26 @@ def test_each_stage_configures_the_core(config: dict[str, Any], stage: str) -> N
     assert config["stages"][stage]["xray"] is True  # Lambda's active tracing
 
 
-def test_the_role_and_layer_come_from_the_template(config: dict[str, Any]) -> None:
+def test_the_roles_and_layer_come_from_the_template(
+    config: dict[str, Any], template: Template
+) -> None:
+    from infra import policy_check
+
     assert package.load_config(ROOT / "functions")["iam_role_arn"] == PLACEHOLDER
+    # One role per function, named by its placeholder, for every stage (no stage, and no
+    # stage's function, sets a role of its own, which would win over these).
+    placeholders = {"api_handler": config["iam_role_arn"]}
+    for name, settings in config["lambda_functions"].items():
+        placeholders[name] = settings["iam_role_arn"]
+    assert placeholders == {
+        name: package.ROLE_PLACEHOLDER + role for name, role in FUNCTION_ROLES.items()
+    }
+    for stage in config["stages"].values():
+        assert "iam_role_arn" not in stage and "manage_iam_role" not in stage
+        for settings in stage.get("lambda_functions", {}).values():
+            assert not settings.keys() & {"iam_role_arn", "manage_iam_role"}
+    roles = of_type(template, "AWS::IAM::Role")
+    assert set(roles) == set(FUNCTION_ROLES.values()) == set(policy_check.ROLE_GRANTS)
     assert config["automatic_layer"] is False
     requirements = ROOT / "functions" / "requirements.txt"
     lines = requirements.read_text().splitlines() if requirements.exists() else []
@@ -339,9 +367,19 @@ def test_finalise_gives_every_function_the_role_and_pins_the_stage(template: Tem
         "MAIL_FROM_ADDRESS": "tasks@mail.example.org",
     }
     finalised = chalice_like(template)
-    package.finalise(finalised, role_placeholder=PLACEHOLDER, env=env)
-    role = finalised["Resources"]["APIHandler"]["Properties"]["Role"]
-    assert role == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+    finalised["Resources"]["APIHandler"]["Properties"]["Handler"] = "app.app"
+    job = scheduled(finalised, "DueDateJob", "due_date_job", "DueDateJobRole")
+    package.finalise(finalised, env=env)
+    api = finalised["Resources"]["APIHandler"]["Properties"]
+    assert api["Role"] == {"Fn::GetAtt": ["ApiRole", "Arn"]}
+    assert api["VpcConfig"] == package.VPC_CONFIG
+    assert "EventInvokeConfig" not in api  # invoked synchronously only
+    # A scheduled function: its own role, outside the VPC (the coordinator only talks to
+    # SSM and SQS), its failed runs to the dead-letter queue.
+    assert job["Role"] == {"Fn::GetAtt": ["DueDateJobRole", "Arn"]}
+    assert "VpcConfig" not in job
+    assert job["Environment"]["Variables"] == package.WITHOUT_REDIS
+    assert job["EventInvokeConfig"] == package.EVENT_INVOKE_CONFIG
     parameters = finalised["Parameters"]
     assert parameters["Stage"]["AllowedValues"] == [parameters["Stage"]["Default"]] == ["prod"]
     assert parameters["TablePrefix"]["AllowedValues"] == ["p-"]
@@ -356,7 +394,9 @@ def test_finalise_gives_every_function_the_role_and_pins_the_stage(template: Tem
     [
         ("", None),
         ("https://app.example", "'https://app.example'"),
-        ("https://a.example, https://b.example", "method.request.header.Origin"),
+        # API Gateway cannot compare the request's Origin with a list: no CORS headers
+        # (the app's own replies carry them), rather than an echo of any origin.
+        ("https://a.example, https://b.example", None),
     ],
 )
 def test_gateway_responses_are_problem_documents_with_the_stages_cors(
@@ -372,9 +412,7 @@ def test_gateway_responses_are_problem_documents_with_the_stages_cors(
         "MAIL_FROM_ADDRESS": "no-reply@example.com",
     }
     finalised = chalice_like(template)
-    package.finalise(
-        finalised, role_placeholder=PLACEHOLDER, env={**env, "CORS_ALLOWED_ORIGINS": origins}
-    )
+    package.finalise(finalised, env={**env, "CORS_ALLOWED_ORIGINS": origins})
     body = finalised["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     responses = body["x-amazon-apigateway-gateway-responses"]
     # An unknown path (API Gateway's "Missing Authentication Token") is our 404.
@@ -392,8 +430,56 @@ def test_gateway_responses_are_problem_documents_with_the_stages_cors(
         assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
         assert headers.get("gatewayresponse.header.Access-Control-Allow-Origin") == allow_origin
         assert ("gatewayresponse.header.Vary" in headers) == (allow_origin is not None)
+        cors = [h for h in headers if h.startswith("gatewayresponse.header.Access-Control-")]
+        assert bool(cors) == (allow_origin is not None)
         if status in (429, 503, 504):
             assert headers["gatewayresponse.header.Retry-After"] == "'1'"
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        "",
+        "https://app.example",
+        "https://a.example,https://b.example",
+        "http://localhost:3000,http://localhost:5173",  # dev's list (config.json)
+        "https://a.example, https://b.example, https://c.example",
+    ],
+)
+def test_no_gateway_response_echoes_a_request_header(origins: str) -> None:
+    """Only listed origins get CORS headers (DESIGN.md): a gateway response cannot check
+    the caller's ``Origin`` against the list, so it must never copy it (or any request
+    value) into a header; every header is a fixed value."""
+    from infra import gateway_responses
+
+    responses = gateway_responses.gateway_responses(origins)
+    listed = {o.strip() for o in origins.split(",") if o.strip()}
+    for kind, response in responses.items():
+        for header, value in response["responseParameters"].items():
+            assert "method.request" not in value, (kind, header, value)
+            assert value.startswith("'") and value.endswith("'"), (kind, header, value)
+        allow = response["responseParameters"].get(
+            "gatewayresponse.header.Access-Control-Allow-Origin"
+        )
+        if len(listed) == 1:
+            (only,) = listed
+            assert allow == f"'{only}'"  # browsers hold any other origin to a mismatch
+        else:
+            assert allow is None, (kind, allow)
+
+
+def scheduled(template: Template, name: str, function: str, role: str) -> dict[str, Any]:
+    """A function as Chalice packages a ``@schedule`` handler, with its role's placeholder."""
+    properties: dict[str, Any] = {
+        "Role": package.ROLE_PLACEHOLDER + role,
+        "Runtime": "python3.11",
+        "Handler": f"chalicelib.handlers.{function}.{function}",
+        "Events": {
+            f"{name}Event": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+        },
+    }
+    template["Resources"][name] = {"Type": "AWS::Serverless::Function", "Properties": properties}
+    return properties
 
 
 def sqs_worker(template: Template, queue_name: str) -> dict[str, Any]:
@@ -403,7 +489,7 @@ def sqs_worker(template: Template, queue_name: str) -> dict[str, Any]:
     worker = {
         "Type": "AWS::Serverless::Function",
         "Properties": {
-            "Role": PLACEHOLDER,
+            "Role": package.ROLE_PLACEHOLDER + "DueDateWorkerRole",
             "Runtime": "python3.11",
             "Events": {"DueDateWorkerSqsEventSource": event},
         },
@@ -422,13 +508,16 @@ def test_finalise_points_the_worker_at_the_templates_queue(template: Template) -
     }
     finalised = chalice_like(template)
     event = sqs_worker(finalised, "due-date-work")
-    package.finalise(finalised, role_placeholder=PLACEHOLDER, env=env)
+    package.finalise(finalised, env=env)
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["DueDateWorkQueue", "Arn"]}
+    worker = finalised["Resources"]["DueDateWorker"]["Properties"]
+    assert worker["Role"] == {"Fn::GetAtt": ["DueDateWorkerRole", "Arn"]}
+    assert "EventInvokeConfig" not in worker  # SQS invokes it synchronously
     # A queue the template does not declare would be another stack's, or nobody's.
     other = chalice_like(load_template())
     sqs_worker(other, "someone-elses-queue")
     with pytest.raises(package.PackagingError, match="someone-elses-queue"):
-        package.finalise(other, role_placeholder=PLACEHOLDER, env=env)
+        package.finalise(other, env=env)
 
 
 def load_template() -> Template:
@@ -437,11 +526,21 @@ def load_template() -> Template:
     return loaded
 
 
-def test_finalise_refuses_a_function_with_another_role(template: Template) -> None:
+@pytest.mark.parametrize(
+    "role",
+    [
+        "arn:aws:iam::1:role/admin",
+        {"Fn::GetAtt": ["SomeRole", "Arn"]},
+        package.ROLE_PLACEHOLDER + "AdminRole",  # no such role in the template
+        package.ROLE_PLACEHOLDER + "UsersTable",  # not a role
+        package.ROLE_PLACEHOLDER.rstrip("/"),  # the old single placeholder
+    ],
+)
+def test_finalise_refuses_a_function_with_another_role(template: Template, role: Any) -> None:
     finalised = chalice_like(template)
-    finalised["Resources"]["APIHandler"]["Properties"]["Role"] = "arn:aws:iam::1:role/admin"
+    finalised["Resources"]["APIHandler"]["Properties"]["Role"] = role
     with pytest.raises(package.PackagingError, match="APIHandler"):
-        package.finalise(finalised, role_placeholder=PLACEHOLDER, env={})
+        package.finalise(finalised, env={})
 
 
 def zip_of(tmp_path: Path, *names: str) -> Path:

@@ -359,3 +359,21 @@ def test_read_your_writes_for_lists_and_moved_tasks(api) -> None:
     assert _titles(_page(api, token, query)) == ["b", "a"]
     api.request("PATCH", f"/v1/lists/{work['id']}", {"name": "Job"}, token=token)
     assert [item["name"] for item in _lists(api, token)] == ["Inbox", "Job"]
+
+
+def test_one_patch_moves_a_task_to_another_list_and_rewrites_its_whole_text(api) -> None:
+    """The largest task write there is: a new list, every search entry removed and as
+    many added. It still fits in one transaction (99 actions)."""
+    token = api.register()["access_token"]
+    work = _new_list(api, token, "Work")
+
+    def words(prefix: str) -> str:  # 60 distinct three-letter starts: past the cap
+        return " ".join(f"{prefix}{chr(97 + i // 26)}{chr(97 + i % 26)}x" for i in range(60))
+
+    body = {"title": words("q")[:200].strip(), "description": words("z")}
+    task = _json(api.request("POST", "/v1/tasks", body, token=token), 201)
+    change = {"title": words("k")[:200].strip(), "description": words("w"), "list_id": work["id"]}
+    moved = _json(api.request("PATCH", f"/v1/tasks/{task['id']}", change, token=token))
+    assert moved["list_id"] == work["id"] and moved["title"] == change["title"]
+    assert _titles(_page(api, token, f"q=kaax&list_id={work['id']}")) == [change["title"]]
+    assert _page(api, token, "q=qaax") == []

@@ -9,11 +9,12 @@ while the candidates stay close to the real matches.
 
 The index of one task is capped at :data:`MAX_INDEXED_STARTS` distinct word starts: the
 first ones met reading the title, then the description. So one task write changes at
-most twice that many entries, which together with the task, the account and a tombstone
-fits in one DynamoDB transaction (100 actions): the write stays one bounded transaction
-however long the text. A word is searchable when its start is one of the task's indexed
-starts (a later word that begins like an earlier one is found too); titles of up to 48
-distinct word starts are therefore always wholly searchable.
+most twice that many entries, which together with the rest of the write (the account,
+the task, its list-index entries and the check of a new list) fits in one DynamoDB
+transaction (100 actions): the write stays one bounded transaction however long the text.
+A word is searchable when its start is one of the task's indexed starts (a later word
+that begins like an earlier one is found too); titles of up to 47 distinct word starts
+are therefore always wholly searchable.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import unicodedata
 from collections.abc import Iterable
 
 PREFIX_LENGTH = 3
-# 2 x 48 entries (all removed, all added) + account + task + tombstone <= 100 actions.
-MAX_INDEXED_STARTS = 48
+# 2 x 47 entries (all removed, all added) + account + task + two list-index entries + the
+# new list's check (a PATCH that moves a task to another list and rewrites its text) = 99.
+MAX_INDEXED_STARTS = 47
 _WORD = re.compile(r"\w+")
 
 

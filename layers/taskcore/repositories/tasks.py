@@ -53,9 +53,10 @@ TOMBSTONE = "X#"
 
 
 # A task write is the account, the task, perhaps a tombstone, its list-index entry (two
-# when it changes lists) and its search index changes: at most all of the capped index
-# removed and all of it added, so it always fits in one transaction.
-assert 2 * MAX_INDEXED_STARTS + 4 <= MAX_TRANSACTION_ACTIONS
+# and a check of the new list when it changes lists) and its search index changes: at most
+# all of the capped index removed and all of it added, so it always fits in one
+# transaction.
+assert 2 * MAX_INDEXED_STARTS + 5 <= MAX_TRANSACTION_ACTIONS
 
 
 class TaskRepository(TaskStore):

@@ -28,8 +28,9 @@ from taskcore.storage.tables import NOTIFICATION_RETENTION
 JOB_PARTITION = "#job"
 # One progress mark per shard of the due-time index, ``due-date-job#0007``: four digits,
 # so that the marks of a range of shards are one key range (config.MAX_DUE_INDEX_SHARDS).
-# The single mark from before sharding (``due-date-job``) sorts before them and is not
-# read: shard 0's entries from then are read from an hour back like any new shard's.
+# The single mark from before sharding (``due-date-job``) sorts just before them: it is
+# read with shard 0's (whose key is the unsharded one), which starts from it until it has
+# a mark of its own, so a job that was behind at the upgrade still catches up.
 JOB_STATE = "due-date-job"
 
 
@@ -163,16 +164,22 @@ class NotificationRepository(NotificationStore):
         if not shards:
             return {}
         marks: dict[int, str] = {}
+        first = JOB_STATE if shards[0] == 0 else _mark_key(shards[0])
+        legacy: str | None = None
         with dynamo_unavailable_as_503():
             for state in NotificationModel.query(
                 JOB_PARTITION,
-                NotificationModel.notification_id.between(
-                    _mark_key(shards[0]), _mark_key(shards[-1])
-                ),
+                NotificationModel.notification_id.between(first, _mark_key(shards[-1])),
                 consistent_read=True,
             ):
-                if state.watermark:
+                if not state.watermark:
+                    continue
+                if state.notification_id == JOB_STATE:
+                    legacy = state.watermark
+                else:
                     marks[int(state.notification_id.rpartition("#")[2])] = state.watermark
+        if legacy is not None and 0 not in marks:
+            marks[0] = legacy
         return marks
 
     def set_watermark(self, shard: int, bucket: str) -> None:

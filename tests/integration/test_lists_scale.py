@@ -13,6 +13,7 @@ import pytest
 
 from security_support import problem
 from seeding import seed_tasks
+from taskcore.domain.due import parse_due
 from taskcore.domain.listing import Segment
 from taskcore.domain.lists import inbox_id
 from taskcore.domain.task import TaskChanges, new_task
@@ -139,7 +140,7 @@ def test_an_interrupted_cascade_delete_leaves_the_list_and_a_repeat_finishes(
     assert deps.users.get(user_id).task_count == 0  # type: ignore[union-attr]
 
 
-def _as_before_lists(deps, user_id: str, titles: list[str]) -> list[str]:
+def _as_before_lists(deps, user_id: str, titles: list[str], due: str | None = None) -> list[str]:
     """Turn a fresh account into one stored before lists existed, with these tasks."""
     inbox = inbox_id(user_id)
     TaskModel(user_id, "L#" + inbox).delete()
@@ -150,9 +151,11 @@ def _as_before_lists(deps, user_id: str, titles: list[str]) -> list[str]:
     ids = []
     for n, title in enumerate(titles):
         moment = deps.clock() + timedelta(seconds=n)
-        task = new_task(deps.new_id(), user_id, TaskChanges(title=title), moment)
+        changes = TaskChanges(title=title, due=parse_due(due) if due else None)
+        task = new_task(deps.new_id(), user_id, changes, moment)
         item = to_item(task, user, user.change_seq + n + 1, moment, deps.settings.due_index_shards)
-        item.list_id = item.position = item.position_key = None  # v1.0 had none of these
+        # v1.0 had none of these (a task followed its owner's zone)
+        item.list_id = item.position = item.position_key = item.due_tz = None
         item.save()
         ids.append(task.id)
     UserModel(user_key(user_id)).update(
@@ -216,6 +219,39 @@ def test_bringing_an_old_account_up_to_date_resumes_after_an_interruption(
         token=token,
     ).json
     assert [t["id"] for t in page["items"] + rest["items"]] == [*ids, created["id"]]
+
+
+def test_a_zone_change_half_way_up_to_date_keeps_the_placed_tasks_entries_equal(
+    api, deps, monkeypatch
+) -> None:
+    """All-day tasks of an account from before lists, half of them placed when the owner
+    changes zone: their list-index entries move with them (a list's due filter agrees)."""
+    session = api.register()
+    token, user_id = session["access_token"], session["user"]["id"]
+    _as_before_lists(deps, user_id, [f"old {i}" for i in range(60)], due="2026-03-10")
+    real = deps.tasks.write_batch
+
+    def one_batch_then_gone(user, batch, now):
+        monkeypatch.setattr(
+            deps.tasks,
+            "write_batch",
+            lambda *_: (_ for _ in ()).throw(DependencyUnavailable("the store went away")),
+        )
+        return real(user, batch, now)
+
+    monkeypatch.setattr(deps.tasks, "write_batch", one_batch_then_gone)
+    assert problem(api.request("POST", "/v1/tasks", {"title": "x"}, token=token), 503)
+    monkeypatch.setattr(deps.tasks, "write_batch", real)
+    assert ListEntryModel.count(inbox_id(user_id)) == 49
+    reply = api.request("PATCH", "/v1/me", {"timezone": "Pacific/Auckland"}, token=token)
+    assert reply.status == 200
+    stored = {t.sk: t for t in TaskModel.query(user_id, TaskModel.sk.startswith("T#"))}
+    entries = list(ListEntryModel.query(inbox_id(user_id)))
+    assert len(entries) == 49
+    for entry in entries:
+        item = stored[entry.sk].attribute_values
+        copied = {k: v for k, v in entry.attribute_values.items() if k not in ("list_id", "sk")}
+        assert copied == {k: item.get(k) for k in copied}, entry.sk
 
 
 def test_deleting_the_account_deletes_its_lists_and_their_index(api, deps) -> None:

@@ -144,7 +144,10 @@ class TaskRepository(TaskStore):
         with dynamo_unavailable_as_503():
             for item in dated:
                 fresh = to_item(to_task(item), owner, int(item.seq), now, self._due_shards)
-                if self._rewrite(fresh, int(item.version), with_entry=owner.lists_ready):
+                # Per task, not per account: while an account from before lists is
+                # brought up to date, the tasks placed already have entries to keep equal.
+                placed = item.position is not None
+                if self._rewrite(fresh, int(item.version), with_entry=placed):
                     rewritten += 1
         return rewritten
 

@@ -309,3 +309,24 @@ def test_a_large_cascade_goes_on_over_several_requests(deps, user, monkeypatch) 
     assert deps.lists.get(user, work.id) is None and deps.users.stored(user).task_count == 0
     kinds = [t.tombstone.kind for t in deps.tasks.tombstones(user)]
     assert (kinds.count("task"), kinds.count("list")) == (60, 1)
+
+
+def test_writes_in_batches_that_stop_half_way_still_invalidate_the_cache(deps, user) -> None:
+    """A batch loses after earlier ones committed: the user's cached pages must not keep
+    showing the versions from before the committed ones."""
+    from taskcore.services.ports import TaskWrite
+
+    tasks = [_create(deps, user, f"t{i}") for i in range(3)]
+    generation = deps.cache.generation(user)
+    writes = [
+        TaskWrite(replace(t, title="renamed", version=t.version + 1), t.version, previous=t)
+        for t in tasks
+    ]
+    deps.tasks.before_write = [
+        lambda: None,
+        lambda: deps.tasks.fail_next.append(WriteOutcome.USER_CHANGED),
+    ]
+    account = deps.users.stored(user)
+    assert placement.commit_in_batches(deps, account, writes, lambda w: 2, 5) is None
+    assert deps.tasks.get(user, tasks[0].id).title == "renamed"  # the first batch stands
+    assert deps.cache.generation(user) != generation

@@ -108,8 +108,8 @@ def _bring_up_to_date(deps: Deps, user: User) -> bool:
         deps.clock(),
         ready=True,
     )
-    if outcome is WriteOutcome.COMMITTED:
-        deps.cache.bump(user.id)
+    if outcome is WriteOutcome.COMMITTED or writes:
+        deps.cache.bump(user.id)  # the tasks placed have new versions, even if the rest lost
     return outcome is WriteOutcome.COMMITTED
 
 
@@ -318,12 +318,14 @@ def _respace_lists(deps: Deps, user: User, ordered: list[TaskList]) -> None:
         for item, key in zip(ordered, keys, strict=True)
     ]
     writes.reverse()
-    for first in range(0, len(writes), 98):
-        batch = writes[first : first + 98]
-        if deps.lists.write(user, batch, deps.clock()) is not WriteOutcome.COMMITTED:
-            return
-        user = replace(user, change_seq=user.change_seq + len(batch))
-    deps.cache.bump(user.id)
+    try:
+        for first in range(0, len(writes), 98):
+            batch = writes[first : first + 98]
+            if deps.lists.write(user, batch, deps.clock()) is not WriteOutcome.COMMITTED:
+                return
+            user = replace(user, change_seq=user.change_seq + len(batch))
+    finally:
+        deps.cache.bump(user.id)  # what committed is seen, whatever stopped the rest
 
 
 def delete_list(

@@ -309,7 +309,10 @@ def respace(deps: Deps, user: User, list_id: str, parent_id: str | None) -> bool
         for t, key in zip(siblings, keys, strict=True)
     ]
     writes.reverse()  # the re-keyed tail sorts after the untouched head at every step
-    return commit_in_batches(deps, user, writes, lambda w: 2, RESPACE_BATCH * 2 + 1) is not None
+    done = commit_in_batches(deps, user, writes, lambda w: 2, RESPACE_BATCH * 2 + 1) is not None
+    if done and writes:
+        deps.cache.bump(user.id)  # the siblings have new versions, whatever the move does
+    return done
 
 
 # ------------------------------------------------------------------------ deletes
@@ -349,16 +352,27 @@ def commit_in_batches(
 ) -> User | None:
     """Commit ``writes`` in order, as many per transaction as fit in ``budget`` actions
     (one is the account's). Returns the account as it is afterwards, or ``None`` when a
-    transaction lost a race (the earlier ones stay committed)."""
-    for batch in _batches(writes, cost, budget - 1):
-        outcome = deps.tasks.write_batch(user, TaskBatch(tuple(batch)), deps.clock())
-        if outcome is not WriteOutcome.COMMITTED:
-            return None
-        deleted = sum(1 for w in batch if w.delete)
-        user = replace(
-            user, change_seq=user.change_seq + len(batch), task_count=user.task_count - deleted
-        )
-    return user
+    transaction lost a race (the earlier ones stay committed). The caller invalidates the
+    user's cache after a success; after a part only, this does, before giving up."""
+    committed = False
+    done = False
+    try:
+        for batch in _batches(writes, cost, budget - 1):
+            outcome = deps.tasks.write_batch(user, TaskBatch(tuple(batch)), deps.clock())
+            if outcome is not WriteOutcome.COMMITTED:
+                return None
+            committed = True
+            deleted = sum(1 for w in batch if w.delete)
+            user = replace(
+                user,
+                change_seq=user.change_seq + len(batch),
+                task_count=user.task_count - deleted,
+            )
+        done = True
+        return user
+    finally:
+        if committed and not done:
+            deps.cache.bump(user.id)
 
 
 def first_transactions(

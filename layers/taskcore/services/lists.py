@@ -362,16 +362,16 @@ def delete_list(
                 deps.cache.bump(user_id)
                 user = replace(user, change_seq=user.change_seq + 1)
             writes = placement.delete_writes(placement.delete_order(tasks))
-            now = placement.first_transactions(
+            share = placement.first_transactions(
                 writes, placement.delete_actions, CASCADE_TRANSACTIONS_PER_REQUEST
             )
-            done = placement.commit_in_batches(deps, user, now, placement.delete_actions)
+            done = placement.commit_in_batches(deps, user, share, placement.delete_actions)
             deps.cache.bump(user_id)
             if done is None:
                 pause(attempt)
-            elif len(now) < len(writes):
+            elif len(share) < len(writes):
                 raise DependencyUnavailable(
-                    f"The list is being deleted: {len(writes) - len(now)} tasks are left;"
+                    f"The list is being deleted: {len(writes) - len(share)} tasks are left;"
                     " repeat the request to go on"
                 )
             continue  # look again: the list is empty now, unless a race left some

@@ -14,8 +14,8 @@ from taskcore.config import Settings
 from taskcore.services import credentials, mail
 
 
-def _queue(deps, count: int) -> list[str]:
-    emails = [f"user{i}@example.com" for i in range(count)]
+def _queue(deps, count: int, prefix: str = "user") -> list[str]:
+    emails = [f"{prefix}{i}@example.com" for i in range(count)]
     for email in emails:
         register(deps, email=email)
     return emails
@@ -83,14 +83,26 @@ def test_a_message_refused_for_good_is_given_up_and_the_run_goes_on(deps) -> Non
     assert [x.recipient for x in deps.mailer.sent] == [good]
 
 
-def test_a_run_tries_a_bounded_number_of_messages(deps) -> None:
+def test_a_round_tries_a_bounded_number_of_messages(deps) -> None:
     _queue(deps, 30)
-    assert mail.run_sender(deps, limit=10).delivered == 10
+    assert mail.run_sender(deps, limit=10, rounds=1).delivered == 10
     assert len(deps.outbox.queued()) == 20
-    # At most one query per shard in a run.
+    # At most one query per shard in a round.
     assert deps.outbox.queries <= deps.outbox.shard_count()
     mail.run_sender(deps)
     assert deps.outbox.queued() == []
+
+
+def test_a_backlog_gets_more_rounds_within_the_runs_time(deps) -> None:
+    """A burst of sign-ups must not hold a reset mail behind it past its 30 minutes: a
+    run goes on in rounds while they come back full, until its time is up."""
+    _queue(deps, 35)
+    assert mail.run_sender(deps, limit=10).delivered == 35
+    assert deps.outbox.queries <= mail.MAX_ROUNDS * deps.outbox.shard_count()  # bounded
+    _queue(deps, 35, prefix="later")
+    ticks = iter([0.0, 5.0, 50.0])  # the second round ends past the budget
+    report = mail.run_sender(deps, limit=10, timer=lambda: next(ticks))
+    assert report.delivered == 20 and len(deps.outbox.queued()) == 15
 
 
 def test_a_message_claimed_by_another_run_is_skipped(deps, clock) -> None:

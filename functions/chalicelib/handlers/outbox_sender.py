@@ -20,7 +20,7 @@ bp = Blueprint(__name__)
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_sender")
 def outbox_sender(event: Any) -> dict[str, Any]:
-    """Deliver the e-mails that are due (a bounded number per run)."""
+    """Deliver the e-mails that are due (bounded rounds, within the run's time)."""
     report = mail.run_sender(deps())
     return {
         "delivered": report.delivered,

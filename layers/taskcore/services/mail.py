@@ -3,8 +3,10 @@
 Run on a schedule (every minute: ``functions/chalicelib/handlers/outbox_sender.py``; the
 local schedulers invoke the same handler). Each run:
 
-* reads what is due, shard by shard, with one ``Query`` each (never a ``Scan``), at most
-  :data:`MAX_PER_RUN` messages in all, and tries each of them at most once;
+* reads what is due, shard by shard, with one ``Query`` each (never a ``Scan``), in
+  rounds of at most :data:`MAX_PER_RUN` messages, and tries each of them at most once; a
+  backlog gets more rounds, while the run is within :data:`SEND_BUDGET_SECONDS` (the
+  function has 60), so a burst of sign-ups does not hold reset mails past their expiry;
 * claims a message before sending it (a lease of :data:`LEASE`), so two runs at once do
   not both send it, and a run that dies mid-way leaves it due again when the lease ends;
 * deletes a message once the mail service took it (at least once: a run that dies
@@ -25,6 +27,8 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,7 +38,9 @@ from taskcore.services.ports import MailRejected, MailUnavailable, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-MAX_PER_RUN = 100
+MAX_PER_RUN = 100  # messages per round
+MAX_ROUNDS = 20
+SEND_BUDGET_SECONDS = 40.0  # no new round after this (each send is bounded by its timeout)
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
@@ -51,22 +57,49 @@ class SenderReport:
     mail_unavailable: bool = False
 
 
-def run_sender(deps: Deps, *, limit: int = MAX_PER_RUN) -> SenderReport:
-    """Deliver what is due now (at most ``limit`` attempts); see the module docstring."""
+def run_sender(
+    deps: Deps,
+    *,
+    limit: int = MAX_PER_RUN,
+    rounds: int = MAX_ROUNDS,
+    budget_seconds: float = SEND_BUDGET_SECONDS,
+    timer: Callable[[], float] = time.monotonic,
+) -> SenderReport:
+    """Deliver what is due now: rounds of at most ``limit`` attempts, another round only
+    while the last one may have left some behind and the run is within
+    ``budget_seconds``; see the module docstring."""
     report = SenderReport()
+    started = timer()
+    for _ in range(rounds):
+        more = _round(deps, limit, report)
+        if report.mail_unavailable or not more:
+            break
+        if timer() - started >= budget_seconds:
+            break
+    return _logged(report)
+
+
+def _round(deps: Deps, limit: int, report: SenderReport) -> bool:
+    """One pass over the shards (one ``Query`` each at most); whether some messages may
+    be left behind (a shard gave as many as it was asked for, or the limit was reached)."""
     outbox = deps.outbox
     shards = outbox.shard_count()
     per_shard = max(1, math.ceil(limit / shards))
     attempts_left = limit
+    more = False
     for shard in range(shards):
-        for message in outbox.due(shard, deps.clock(), min(per_shard, attempts_left)):
+        asked = min(per_shard, attempts_left)
+        given = 0
+        for message in outbox.due(shard, deps.clock(), asked):
+            given += 1
             attempts_left -= 1
             _deliver(deps, message, report)
             if report.mail_unavailable:
-                return _logged(report)
+                return True
+        more = more or given == asked
         if attempts_left <= 0:
-            break
-    return _logged(report)
+            return True
+    return more
 
 
 def backoff(attempts: int) -> timedelta:

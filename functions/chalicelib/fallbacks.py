@@ -1,5 +1,6 @@
-"""What every path answers besides its operations: a CORS preflight (``OPTIONS``) and
-405 for the methods it does not have.
+"""What every path answers besides its operations: ``HEAD`` where it has ``GET`` (RFC 9110:
+the GET's status and headers; the HTTP server or API Gateway drops the body), a CORS
+preflight (``OPTIONS``) and 405 for the methods it does not have.
 
 Declared as routes of the app, so that API Gateway sends them to Lambda like any other
 request (its own answers, a mock ``OPTIONS`` integration with one fixed origin or a 403
@@ -22,12 +23,16 @@ from chalicelib.problems import problem
 
 # The methods API Gateway can route, besides OPTIONS; those a path lacks answer 405.
 METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
-FALLBACK_VIEWS = frozenset({"preflight", "method_not_allowed"})
+FALLBACK_VIEWS = frozenset({"head", "preflight", "method_not_allowed"})
 
 
 def add_fallback_routes(app: Chalice) -> None:
-    """Give every path of ``app`` its preflight and its 405 answers."""
+    """Give every path of ``app`` its HEAD, its preflight and its 405 answers."""
     for path, entries in list(app.routes.items()):
+        if "GET" in entries and "HEAD" not in entries:
+            app.route(path, methods=["HEAD"], content_types=["*/*"])(
+                _head(entries["GET"].view_function)
+            )
         methods = sorted(entries)
         if "OPTIONS" not in entries:
             # Any content type: neither answer reads a body, and 405 must not become 415.
@@ -35,6 +40,15 @@ def add_fallback_routes(app: Chalice) -> None:
         missing = [method for method in METHODS if method not in entries]
         if missing:
             app.route(path, methods=missing, content_types=["*/*"])(_not_allowed(app, methods))
+
+
+def _head(get: Callable[..., Response]) -> Callable[..., Response]:
+    def head(**params: str) -> Response:
+        """The GET's reply, authentication and conditional headers included: its status
+        and headers (Content-Length too) are HEAD's, and its body is never sent."""
+        return get(**params)
+
+    return head
 
 
 def _preflight(app: Chalice, methods: list[str]) -> Callable[..., Response]:

@@ -123,7 +123,11 @@ class ChaliceWSGI:
             # case, which must still end as a problem document and not a stack trace.
             log.exception("unhandled error invoking the app", extra={"request_id": request_id})
             return problem_reply(start_response, environ, request_id, 500, None)
-        return respond(start_response, reply)
+        body = respond(start_response, reply)
+        # A HEAD reply has the GET's headers, Content-Length included, and never a body,
+        # as API Gateway sends it; not left to the HTTP server (gunicorn before 26.1 sent
+        # it, which a keep-alive client would read as the start of its next reply).
+        return [b""] if method == "HEAD" else body
 
     def _client_address(self, environ: WSGIEnvironment) -> str:
         """The address rate limits count against. ``X-Forwarded-For`` counts only when the

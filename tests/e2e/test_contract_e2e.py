@@ -111,6 +111,7 @@ def test_preflight_through_nginx(api: HttpApi) -> None:
     assert set(reply.headers["Access-Control-Allow-Methods"].split(", ")) == {
         "DELETE",
         "GET",
+        "HEAD",
         "PATCH",
     }
     assert "If-Match" in reply.headers["Access-Control-Allow-Headers"]
@@ -215,3 +216,14 @@ def _allowed_origin_of_error(port: int, origin: str) -> str | None:
             time.sleep(0.1)
         else:
             raise AssertionError("nothing should answer behind this nginx")
+
+
+def test_head_through_nginx_is_the_get_without_a_body(api: HttpApi) -> None:
+    """An uptime probe's HEAD: the GET's status and length, no body, and the keep-alive
+    connection still good for the next request."""
+    got = api.session.get(f"{api.base_url}/v1/health", timeout=30)
+    head = api.session.head(f"{api.base_url}/v1/health", timeout=30)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["Content-Length"] == str(len(got.content))
+    again = api.session.get(f"{api.base_url}/v1/health", timeout=30)  # same connection
+    assert again.status_code == 200 and again.json() == {"status": "ok"}

@@ -78,9 +78,9 @@ def test_no_origin_is_allowed_by_default(api: ApiClient) -> None:
 @pytest.mark.parametrize(
     ("path", "methods"),
     [
-        ("/v1/tasks", {"GET", "POST"}),
-        ("/v1/tasks/01ABC", {"GET", "PATCH", "DELETE"}),
-        ("/v1/me", {"GET", "PATCH", "DELETE"}),
+        ("/v1/tasks", {"GET", "HEAD", "POST"}),
+        ("/v1/tasks/01ABC", {"GET", "HEAD", "PATCH", "DELETE"}),
+        ("/v1/me", {"GET", "HEAD", "PATCH", "DELETE"}),
         ("/v1/auth/login", {"POST"}),
     ],
 )
@@ -107,4 +107,4 @@ def test_preflight_answers_204_without_a_token(
 def test_a_plain_options_request_lists_the_methods(api: ApiClient) -> None:
     reply = api.request("OPTIONS", "/v1/tasks/01ABC")
     assert reply.status == 204
-    assert listed(reply.header("Allow")) == {"delete", "get", "patch"}
+    assert listed(reply.header("Allow")) == {"delete", "get", "head", "patch"}

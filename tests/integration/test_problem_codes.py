@@ -168,14 +168,31 @@ def test_not_found(api: ApiClient) -> None:
 
 def test_method_not_allowed(api: ApiClient) -> None:
     for method, path, allow in (
-        ("PUT", "/v1/tasks", "GET, POST, OPTIONS"),
-        ("POST", "/v1/tasks/abc", "DELETE, GET, PATCH, OPTIONS"),
-        ("DELETE", "/v1/health", "GET, OPTIONS"),
+        ("PUT", "/v1/tasks", "GET, HEAD, POST, OPTIONS"),
+        ("POST", "/v1/tasks/abc", "DELETE, GET, HEAD, PATCH, OPTIONS"),
+        ("DELETE", "/v1/health", "GET, HEAD, OPTIONS"),
     ):
         # 405 comes first, whatever the body's type (not 415).
         reply = api.request(method, path, headers={"Content-Type": "text/plain"}, raw="x")
         coded(reply, 405, "method_not_allowed")
         assert reply.header("Allow") == allow
+
+
+def test_head_is_the_get_without_its_body(api: ApiClient) -> None:
+    """RFC 9110: wherever GET is, HEAD answers its status and headers (Content-Length
+    too, an uptime probe's favourite), authentication included; never a body."""
+    token = api.register()["access_token"]
+    api.create(token, title="listed")
+    for path, auth in (("/v1/health", None), ("/v1/tasks", token), ("/v1/docs", None)):
+        got, head = api.request("GET", path, token=auth), api.request("HEAD", path, token=auth)
+        assert (head.status, head.body) == (200, b""), path
+        assert head.header("Content-Length") == str(len(got.body)), path
+        assert head.header("Content-Type") == got.header("Content-Type"), path
+    refused = api.request("HEAD", "/v1/tasks")
+    assert refused.status == 401 and refused.body == b""
+    assert refused.header("WWW-Authenticate") is not None
+    missing = api.request("HEAD", "/v1/auth/login")
+    assert (missing.status, missing.header("Allow"), missing.body) == (405, "POST, OPTIONS", b"")
 
 
 # --- 409, 410, 412 ------------------------------------------------------------------------

@@ -153,7 +153,7 @@ def test_keys_that_grow_too_long_respace_the_container(deps, user) -> None:
     head = _create(deps, user, "head", list_id=work.id)
     _create(deps, user, "tail", list_id=work.id)
     titles = ["head"]
-    for i in range(150):  # each new task right after "head": one gap, over and over
+    for i in range(400):  # each new task right after "head": one gap, over and over
         task = _create(deps, user, f"t{i}", list_id=work.id)
         moves.move_task(deps, user, task.id, {"after_id": head.id})
         titles.insert(1, f"t{i}")

@@ -8,7 +8,7 @@ either end stay short (the integer part is incremented or decremented); keys gro
 when items keep landing in the same gap, by about one character per six insertions.
 
 When a key would be longer than :data:`MAX_POSITION_LENGTH`, the container's siblings are
-re-spaced first (:func:`respaced`): rare (dozens of insertions into one gap since the
+re-spaced first (:func:`respaced`): rare (hundreds of insertions into one gap since the
 last re-spacing) and bounded by the container's size.
 
 Equal keys cannot arise from two concurrent moves (every write of a user is serialised
@@ -22,9 +22,10 @@ from collections.abc import Sequence
 
 from fractional_indexing import generate_key_between, generate_n_keys_between
 
-# Longer keys trigger a re-spacing of the container: reached after roughly 130
-# insertions into one gap. Far below DynamoDB's 1,024-byte limit on sort keys.
-MAX_POSITION_LENGTH = 24
+# Longer keys trigger a re-spacing of the container, the one time a move renumbers its
+# siblings: reached after roughly 370 insertions into one gap. Far below DynamoDB's
+# 1,024-byte limit on sort keys (a sort key is the parent, the position and the task id).
+MAX_POSITION_LENGTH = 64
 # The separator between a position and the id that breaks ties. It must sort below every
 # base-62 digit, so that a key sorts before its own extensions ("a0" < "a0V").
 TIE_BREAK = "#"

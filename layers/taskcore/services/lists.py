@@ -108,8 +108,8 @@ def _bring_up_to_date(deps: Deps, user: User) -> bool:
         deps.clock(),
         ready=True,
     )
-    if outcome is WriteOutcome.COMMITTED or writes:
-        deps.cache.bump(user.id)  # the tasks placed have new versions, even if the rest lost
+    if outcome is WriteOutcome.COMMITTED:
+        deps.cache.bump(user.id)
     return outcome is WriteOutcome.COMMITTED
 
 
@@ -366,7 +366,6 @@ def delete_list(
                 writes, placement.delete_actions, CASCADE_TRANSACTIONS_PER_REQUEST
             )
             done = placement.commit_in_batches(deps, user, share, placement.delete_actions)
-            deps.cache.bump(user_id)
             if done is None:
                 pause(attempt)
             elif len(share) < len(writes):

@@ -141,10 +141,7 @@ def delete_tree(deps: Deps, user_id: str, task_id: str, expected_version: int | 
             continue
         subtree = placement.descendants(deps, user_id, task)
         writes = placement.delete_writes([*placement.delete_order(subtree), task])
-        done = placement.commit_in_batches(deps, user, writes, placement.delete_actions)
-        if done is not None or subtree:
-            deps.cache.bump(user_id)  # some or all of it is gone
-        if done is not None:
+        if placement.commit_in_batches(deps, user, writes, placement.delete_actions) is not None:
             return
         pause(attempt)
     raise busy()

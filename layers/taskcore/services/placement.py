@@ -309,10 +309,7 @@ def respace(deps: Deps, user: User, list_id: str, parent_id: str | None) -> bool
         for t, key in zip(siblings, keys, strict=True)
     ]
     writes.reverse()  # the re-keyed tail sorts after the untouched head at every step
-    done = commit_in_batches(deps, user, writes, lambda w: 2, RESPACE_BATCH * 2 + 1) is not None
-    if done and writes:
-        deps.cache.bump(user.id)  # the siblings have new versions, whatever the move does
-    return done
+    return commit_in_batches(deps, user, writes, lambda w: 2, RESPACE_BATCH * 2 + 1) is not None
 
 
 # ------------------------------------------------------------------------ deletes
@@ -352,10 +349,9 @@ def commit_in_batches(
 ) -> User | None:
     """Commit ``writes`` in order, as many per transaction as fit in ``budget`` actions
     (one is the account's). Returns the account as it is afterwards, or ``None`` when a
-    transaction lost a race (the earlier ones stay committed). The caller invalidates the
-    user's cache after a success; after a part only, this does, before giving up."""
+    transaction lost a race (the earlier ones stay committed). Once anything committed,
+    the user's cache is invalidated (once), however the rest ends: callers need not."""
     committed = False
-    done = False
     try:
         for batch in _batches(writes, cost, budget - 1):
             outcome = deps.tasks.write_batch(user, TaskBatch(tuple(batch)), deps.clock())
@@ -368,10 +364,9 @@ def commit_in_batches(
                 change_seq=user.change_seq + len(batch),
                 task_count=user.task_count - deleted,
             )
-        done = True
         return user
     finally:
-        if committed and not done:
+        if committed:
             deps.cache.bump(user.id)
 
 

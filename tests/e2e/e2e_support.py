@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -88,3 +91,25 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return predicate()
+
+
+def run_scheduler_once(env: dict[str, str], only: str | None = None) -> dict[str, Any]:
+    """One run of ``local/scheduler.py --once`` (``only``: that handler) with the stack's
+    environment, exactly what its own scheduler process gets: the run's report line."""
+    command = [sys.executable, str(ROOT / "local" / "scheduler.py"), "--once"]
+    done = subprocess.run(
+        [*command, *(["--only", only] if only else [])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = [
+        json.loads(line)
+        for line in done.stdout.splitlines()
+        if line.startswith("{") and '"taskapp.scheduler"' in line
+    ]
+    assert len(runs) == 1, done.stdout
+    return dict(runs[0])

@@ -3,16 +3,13 @@ own SMTP server and the scheduler's sender. Codes come from the SMTP server's Ma
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import mailserver
 import pytest
-from e2e_support import ROOT, HttpApi, wait_until
+from e2e_support import HttpApi, run_scheduler_once, wait_until
 
 from mail_support import code_in
 
@@ -21,22 +18,9 @@ pytestmark = pytest.mark.e2e
 
 def _run_sender(stack: Any) -> dict[str, Any]:
     """One run of the scheduled sender, as the stack's scheduler runs it."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "local" / "scheduler.py"), "--once", "--only", "outbox_sender"],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    (run,) = [
-        json.loads(line)
-        for line in done.stdout.splitlines()
-        if line.startswith("{") and '"taskapp.scheduler"' in line
-    ]
+    run = run_scheduler_once(stack.env, only="outbox_sender")
     assert [h["name"] for h in run["handlers"]] == ["outbox_sender"], run
-    return dict(run)
+    return run
 
 
 def _code(maildir: Path, to: str, subject: str) -> str:

@@ -3,29 +3,15 @@ scheduler's reminder, a double-clicked complete, sync, the end of the series."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
-from e2e_support import ROOT, HttpApi
+from e2e_support import HttpApi, run_scheduler_once
 
 pytestmark = pytest.mark.e2e
-
-
-def _run_scheduler_once(stack: Any) -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "local" / "scheduler.py"), "--once"],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _stamp(moment: datetime) -> str:
@@ -55,7 +41,7 @@ def test_a_recurring_task_is_reminded_completed_once_per_click_and_ends(
     assert task["recurrence"] == {"rule": "FREQ=DAILY;COUNT=2", "from": "due"}
     since = api.request("GET", "/v1/sync", token=token).json["next_since"]
 
-    _run_scheduler_once(stack)  # the 15-minute reminder has fallen due, the other not
+    run_scheduler_once(stack.env)  # the 15-minute reminder has fallen due, the other not
     notes = api.request("GET", "/v1/notifications", token=token).json["items"]
     assert [(n["type"], n["occurrence_due_at"], n["remind_at"]) for n in notes] == [
         ("reminder", _stamp(due), _stamp(due - timedelta(minutes=15)))

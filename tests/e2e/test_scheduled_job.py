@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from e2e_support import ROOT, HttpApi
+from e2e_support import HttpApi, run_scheduler_once
 
 pytestmark = pytest.mark.e2e
 
@@ -19,22 +16,7 @@ def test_one_scheduler_run_sends_the_due_soon_notification(stack: Any, api: Http
     due = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
     task = api.create(token, title="renew the passport", due_at=due)
 
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "local" / "scheduler.py"), "--once"],
-        env=stack.env,  # exactly what the stack's own scheduler process gets
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    runs = [
-        json.loads(line)
-        for line in done.stdout.splitlines()
-        if line.startswith("{") and '"taskapp.scheduler"' in line
-    ]
-    assert len(runs) == 1, done.stdout
-    (run,) = runs
+    run = run_scheduler_once(stack.env)
     assert {h["name"] for h in run["handlers"]} >= {"due_date_job"}
     assert all(h["ok"] for h in run["handlers"]), run
     # The coordinator handed its groups of shards to the worker handler, which ran in the

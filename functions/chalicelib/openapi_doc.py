@@ -76,23 +76,20 @@ _WITHOUT_DEPENDENCIES = frozenset(
         ("get", "/v1/problems/{code}"),
     }
 )
+# The state of each dependency, in /v1/ready's reply and in its 503 problem document.
+_DEPENDENCY_STATES = {
+    "dynamodb": {"enum": ["ok", "unavailable"]},
+    "redis": {"enum": ["ok", "degraded"]},
+}
 _READINESS = {
     "type": "object",
-    "required": ["status", "dynamodb", "redis"],
-    "properties": {
-        "status": {"enum": ["ok", "unavailable"]},
-        "dynamodb": {"enum": ["ok", "unavailable"]},
-        "redis": {"enum": ["ok", "degraded"]},
-    },
+    "required": ["status", *_DEPENDENCY_STATES],
+    "properties": {"status": {"enum": ["ok", "unavailable"]}, **_DEPENDENCY_STATES},
 }
-
 _READINESS_MEMBERS = {
     "type": "object",
-    "required": ["dynamodb", "redis"],
-    "properties": {
-        "dynamodb": {"enum": ["ok", "unavailable"]},
-        "redis": {"enum": ["ok", "degraded"]},
-    },
+    "required": [*_DEPENDENCY_STATES],
+    "properties": _DEPENDENCY_STATES,
 }
 
 
